@@ -1,0 +1,14 @@
+using System.CommandLine;
+using SteerMoE.Research.Cli;
+using SteerMoE.Research.Cli.Commands;
+
+// The `steermoe` command: a thin shell over SteerMoEContext. Each command lives in Commands/, one file each;
+// register it in the list below (one line per command).
+var root = new RootCommand("SteerMoE.Research: find the experts of an MoE model that carry a behaviour, and steer by switching them on or off.");
+foreach (var command in new Command[]
+{
+    CountsCommand.Create(),
+})
+    root.Subcommands.Add(command);
+
+return CommandRunner.Invoke(root, args);

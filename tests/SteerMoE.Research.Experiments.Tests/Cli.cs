@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace SteerMoE.Research.Experiments.Tests;
+
+/// <summary>Runs the built `steermoe` command as a separate process (as a user would) and captures its output.</summary>
+public static class Cli
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args) => RunIn(null, args);
+
+    public static Result RunIn(string? workingDirectory, params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "steermoe.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException($"steermoe {string.Join(' ', args)} ran past 5 minutes."); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
