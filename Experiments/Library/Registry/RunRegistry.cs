@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SteerMoE.Research.Specs;
+
+namespace SteerMoE.Research.Registry;
+
+/// <summary>State of a cell in the registry.</summary>
+public enum CellStatus { Pending, Running, Done, Failed }
+
+/// <summary>What the registry holds for one cell.</summary>
+public sealed record CellRecord(string Key, ExperimentCell Cell, CellStatus Status,
+    IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, string> Artifacts, string? Error);
+
+/// <summary>
+/// The experiment registry: one SQLite file per run folder (registry.sqlite) holding the run (spec text and
+/// hash, code commit, machine, input hashes) and every cell (parameters, status, metrics, artifact paths,
+/// times). Each state change is one transaction, so a run killed at any point resumes where it stopped:
+/// finished cells are never recomputed, a cell left "running" is run again.
+/// </summary>
+public sealed class RunRegistry : IDisposable
+{
+    private readonly SqliteConnection _db;
+
+    private RunRegistry(SqliteConnection db, string path) { _db = db; Path = path; }
+
+    /// <summary>The registry file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (or creates) the registry of a run folder.</summary>
+    public static RunRegistry Open(string runDirectory)
+    {
+        Directory.CreateDirectory(runDirectory);
+        string path = System.IO.Path.Combine(runDirectory, "registry.sqlite");
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        db.Open();
+        Execute(db, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS run (
+              id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, spec_sha256 TEXT NOT NULL, spec_text TEXT NOT NULL,
+              created_utc TEXT NOT NULL, code_commit TEXT, machine_json TEXT NOT NULL, inputs_json TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS cell (
+              key TEXT PRIMARY KEY, ordinal INTEGER NOT NULL, params_json TEXT NOT NULL, status TEXT NOT NULL,
+              metrics_json TEXT, artifacts_json TEXT, error TEXT, started_utc TEXT, finished_utc TEXT);
+            """);
+        return new RunRegistry(db, path);
+    }
+
+    /// <summary>
+    /// Records the run and its cells the first time; on a later call with the same spec, keeps everything
+    /// (resume). A different spec in the same folder is an error: results of two specs never mix.
+    /// </summary>
+    public void Begin(ExperimentSpec spec, IReadOnlyList<ExperimentCell> cells, IReadOnlyDictionary<string, string> inputHashes, string? codeCommit)
+    {
+        using var tx = _db.BeginTransaction();
+        using (var q = Command("SELECT spec_sha256 FROM run WHERE id = 1", tx))
+        {
+            if (q.ExecuteScalar() is string existing)
+            {
+                if (existing != spec.Sha256)
+                    throw new InvalidDataException($"{Path}: this run folder holds a different spec (sha256 {existing[..12]}…, yours {spec.Sha256[..12]}…); use a new --out folder.");
+                tx.Commit();
+                return;
+            }
+        }
+        using (var ins = Command("INSERT INTO run VALUES (1, $name, $sha, $text, $created, $commit, $machine, $inputs)", tx))
+        {
+            ins.Parameters.AddWithValue("$name", spec.Name);
+            ins.Parameters.AddWithValue("$sha", spec.Sha256);
+            ins.Parameters.AddWithValue("$text", spec.Text);
+            ins.Parameters.AddWithValue("$created", Now());
+            ins.Parameters.AddWithValue("$commit", (object?)codeCommit ?? DBNull.Value);
+            ins.Parameters.AddWithValue("$machine", JsonSerializer.Serialize(MachineInfo()));
+            ins.Parameters.AddWithValue("$inputs", JsonSerializer.Serialize(inputHashes));
+            ins.ExecuteNonQuery();
+        }
+        for (int i = 0; i < cells.Count; i++)
+        {
+            using var c = Command("INSERT INTO cell (key, ordinal, params_json, status) VALUES ($key, $ord, $params, 'Pending')", tx);
+            c.Parameters.AddWithValue("$key", cells[i].Key);
+            c.Parameters.AddWithValue("$ord", i);
+            c.Parameters.AddWithValue("$params", JsonSerializer.Serialize(cells[i]));
+            c.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Marks a cell as running (a crash leaves it so; it is rerun on resume).</summary>
+    public void MarkRunning(string key) => Update(key, "UPDATE cell SET status = 'Running', started_utc = $now, error = NULL WHERE key = $key");
+
+    /// <summary>Records a finished cell's metrics and artifacts in one transaction.</summary>
+    public void MarkDone(string key, IReadOnlyDictionary<string, double> metrics, IReadOnlyDictionary<string, string> artifacts)
+    {
+        using var c = Command("UPDATE cell SET status = 'Done', metrics_json = $m, artifacts_json = $a, finished_utc = $now WHERE key = $key", null);
+        c.Parameters.AddWithValue("$m", JsonSerializer.Serialize(metrics.ToDictionary(kv => kv.Key, kv => CsvDouble(kv.Value))));
+        c.Parameters.AddWithValue("$a", JsonSerializer.Serialize(artifacts));
+        c.Parameters.AddWithValue("$now", Now());
+        c.Parameters.AddWithValue("$key", key);
+        if (c.ExecuteNonQuery() != 1) throw new InvalidDataException($"{Path}: no cell '{key}'.");
+    }
+
+    /// <summary>Records a failed cell with its error.</summary>
+    public void MarkFailed(string key, string error)
+    {
+        using var c = Command("UPDATE cell SET status = 'Failed', error = $e, finished_utc = $now WHERE key = $key", null);
+        c.Parameters.AddWithValue("$e", error);
+        c.Parameters.AddWithValue("$now", Now());
+        c.Parameters.AddWithValue("$key", key);
+        c.ExecuteNonQuery();
+    }
+
+    /// <summary>All cells in their spec order.</summary>
+    public IReadOnlyList<CellRecord> Cells()
+    {
+        var list = new List<CellRecord>();
+        using var c = Command("SELECT key, params_json, status, metrics_json, artifacts_json, error FROM cell ORDER BY ordinal", null);
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            var metrics = r.IsDBNull(3) ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(3))!;
+            list.Add(new CellRecord(r.GetString(0), JsonSerializer.Deserialize<ExperimentCell>(r.GetString(1))!,
+                Enum.Parse<CellStatus>(r.GetString(2)),
+                metrics.ToDictionary(kv => kv.Key, kv => double.Parse(kv.Value, CultureInfo.InvariantCulture)),
+                r.IsDBNull(4) ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(4))!,
+                r.IsDBNull(5) ? null : r.GetString(5)));
+        }
+        return list;
+    }
+
+    /// <summary>Closes the database.</summary>
+    public void Dispose() => _db.Dispose();
+
+    private void Update(string key, string sql)
+    {
+        using var c = Command(sql, null);
+        c.Parameters.AddWithValue("$now", Now());
+        c.Parameters.AddWithValue("$key", key);
+        if (c.ExecuteNonQuery() != 1) throw new InvalidDataException($"{Path}: no cell '{key}'.");
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx)
+    {
+        var c = _db.CreateCommand();
+        c.CommandText = sql;
+        c.Transaction = tx;
+        return c;
+    }
+
+    private static void Execute(SqliteConnection db, string sql)
+    {
+        using var c = db.CreateCommand();
+        c.CommandText = sql;
+        c.ExecuteNonQuery();
+    }
+
+    // Metrics are stored as round-trip text so that NaN and infinities survive JSON.
+    private static string CsvDouble(double v) => SteerMoE.Research.Data.Tables.CsvTable.Format(v);
+
+    private static string Now() => DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>The machine facts recorded with a run.</summary>
+    public static Dictionary<string, string> MachineInfo() => new()
+    {
+        ["machine"] = Environment.MachineName,
+        ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        ["cpu_count"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+        ["framework"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        ["architecture"] = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString(),
+    };
+}

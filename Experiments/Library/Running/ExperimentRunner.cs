@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using SteerMoE.Research.Data.Tables;
+using SteerMoE.Research.Registry;
+using SteerMoE.Research.Specs;
+
+namespace SteerMoE.Research.Running;
+
+/// <summary>What a cell produced: named metrics and the paths (relative to the run folder) of its artifacts.</summary>
+public sealed record CellResult(IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, string> Artifacts);
+
+/// <summary>A run in progress: its spec, folder, context and registry.</summary>
+public sealed record ExperimentRun(ExperimentSpec Spec, string Directory, SteerMoEContext Context, RunRegistry Registry);
+
+/// <summary>
+/// Does the model work of an experiment. <see cref="Prepare"/> runs once per invocation before any cell
+/// (detection, rankings; it must reuse what an earlier interrupted invocation already wrote),
+/// <see cref="Validate"/> checks every cell before any cell runs (e.g. a grid asking for more experts than
+/// have that sign), <see cref="Execute"/> runs one cell.
+/// </summary>
+public interface IExperimentExecutor
+{
+    /// <summary>Work shared by all cells; idempotent across resumed invocations.</summary>
+    void Prepare(ExperimentRun run);
+    /// <summary>Throws a FormatException/ArgumentException naming the cell when it cannot be run.</summary>
+    void Validate(ExperimentCell cell, ExperimentRun run);
+    /// <summary>Runs one cell.</summary>
+    CellResult Execute(ExperimentCell cell, ExperimentRun run);
+}
+
+/// <summary>
+/// Runs every cell of a spec that the run folder's registry does not already hold as done, recording each
+/// in the registry as it finishes and rewriting results.csv after every cell, so that a run killed at any
+/// point resumes where it stopped and loses nothing.
+/// </summary>
+public static class ExperimentRunner
+{
+    /// <summary>Runs (or resumes) the experiment into <paramref name="runDirectory"/>; returns the registry's cells.</summary>
+    public static IReadOnlyList<CellRecord> Run(SteerMoEContext context, ExperimentSpec spec, string runDirectory,
+        IExperimentExecutor executor, Action<string>? log = null)
+    {
+        var cells = ExperimentCell.Enumerate(spec);
+        using var registry = RunRegistry.Open(runDirectory);
+        registry.Begin(spec, cells, HashInputs(spec), CodeCommit());
+        var run = new ExperimentRun(spec, runDirectory, context, registry);
+        executor.Prepare(run);
+        foreach (var cell in cells) executor.Validate(cell, run);
+
+        var done = registry.Cells().Where(c => c.Status == CellStatus.Done).Select(c => c.Key).ToHashSet();
+        log?.Invoke($"{spec.Name}: {cells.Count} cells, {done.Count} already done");
+        foreach (var cell in cells)
+        {
+            if (done.Contains(cell.Key)) continue;
+            registry.MarkRunning(cell.Key);
+            try
+            {
+                var result = executor.Execute(cell, run);
+                registry.MarkDone(cell.Key, result.Metrics, result.Artifacts);
+            }
+            catch (Exception e)
+            {
+                registry.MarkFailed(cell.Key, e.Message);
+                WriteResults(registry, runDirectory);
+                throw;
+            }
+            WriteResults(registry, runDirectory);
+            log?.Invoke($"done {cell.Key}");
+        }
+        WriteResults(registry, runDirectory);
+        return registry.Cells();
+    }
+
+    /// <summary>Writes results.csv (one row per cell: parameters, status, every metric) atomically.</summary>
+    public static void WriteResults(RunRegistry registry, string runDirectory)
+    {
+        var cells = registry.Cells();
+        var metricNames = cells.SelectMany(c => c.Metrics.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+        string[] header = ["key", "metric", "strategy", "activate", "deactivate", "reverse", "strength", "seed", "status", .. metricNames];
+        var rows = cells.Select(c => new[]
+        {
+            c.Key, c.Cell.Metric, c.Cell.Strategy, I(c.Cell.Activate), I(c.Cell.Deactivate), c.Cell.Reverse ? "true" : "false",
+            CsvTable.Format(c.Cell.Strength), I(c.Cell.Seed), c.Status.ToString().ToLowerInvariant(),
+        }.Concat(metricNames.Select(m => c.Metrics.TryGetValue(m, out double v) ? CsvTable.Format(v) : "")).ToArray()).ToList();
+        new CsvTable(header, rows, "results.csv").Save(Path.Combine(runDirectory, "results.csv"));
+    }
+
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>sha256 of the experiment's inputs: the model folder's config, weights, tokenizer and template files, the pairs and evaluation files.</summary>
+    public static Dictionary<string, string> HashInputs(ExperimentSpec spec)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string model = spec.Resolve(spec.Model);
+        if (Directory.Exists(model))
+            foreach (var f in Directory.EnumerateFiles(model).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors") || f.EndsWith(".jinja")).Order(StringComparer.Ordinal))
+                hashes["model/" + Path.GetFileName(f)] = Sha256File(f);
+        foreach (var (name, path) in new[] { ("pairs", spec.Pairs), ("evaluation", spec.Evaluation) })
+            if (path != null && File.Exists(spec.Resolve(path))) hashes[name] = Sha256File(spec.Resolve(path));
+        return hashes;
+    }
+
+    /// <summary>sha256 of a file's bytes, lower-case hex.</summary>
+    public static string Sha256File(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    /// <summary>The git commit of the code that runs (with "+dirty" when the work tree has changes), or null outside a checkout.</summary>
+    public static string? CodeCommit()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (!Directory.Exists(Path.Combine(dir.FullName, ".git")) && !File.Exists(Path.Combine(dir.FullName, ".git"))) continue;
+            string? head = Git(dir.FullName, "rev-parse HEAD");
+            if (head == null) return null;
+            string? status = Git(dir.FullName, "status --porcelain --untracked-files=no");
+            return string.IsNullOrWhiteSpace(status) ? head : head + "+dirty";
+        }
+        return null;
+    }
+
+    private static string? Git(string dir, string args)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("git", $"-C \"{dir}\" {args}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; } // git not installed
+    }
+}
