@@ -17,6 +17,10 @@ public static class ExpertSelector
     {
         request.Check();
         var shape = model ?? new ModelShape(ranking.LayerCount, ranking.ExpertCount, request.Cap);
+        // A ranking of another model is caught here, before any selection.
+        if (ranking.LayerCount > shape.LayerCount || ranking.ExpertCount > shape.ExpertCount)
+            throw new FormatException($"{ranking.Source}: the ranking has layers 0..{ranking.LayerCount - 1} and experts 0..{ranking.ExpertCount - 1}, " +
+                $"but the model has layers 0..{shape.LayerCount - 1} and experts 0..{shape.ExpertCount - 1}: is it the ranking of another model?");
         var rows = ranking.Rows.Select(r => request.Reverse ? r with { Score = -r.Score } : r).ToArray();
         var ordered = GlobalOrder(rows);
         string where = $"{ranking.Source}: column '{ranking.ScoreColumn}'";

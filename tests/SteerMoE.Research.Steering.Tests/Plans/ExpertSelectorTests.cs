@@ -150,9 +150,11 @@ public class ExpertSelectorTests
         // M = 5 deactivates (1,1) and (1,3): 2 of 4 experts of layer 1 leaves fewer than k = 3 to route to.
         var e = Assert.Throws<FormatException>(() => ExpertSelector.Select(Ranking(), new PlanRequest(0, 5, Cap: 2), new ModelShape(3, 4, 3)));
         Assert.Equal("ranking.csv: the selected plan: layer 1: deactivating 2 of 4 experts leaves fewer than k = 3 to route to.", e.Message);
-        // A model with fewer layers than the ranking names.
+        // A model with fewer layers or experts than the ranking names.
         e = Assert.Throws<FormatException>(() => ExpertSelector.Select(Ranking(), new PlanRequest(1, 1, Cap: 2), new ModelShape(1, 4, 2)));
-        Assert.Contains("layer 1 does not exist: the model has layers 0..0", e.Message);
+        Assert.Equal("ranking.csv: the ranking has layers 0..2 and experts 0..3, but the model has layers 0..0 and experts 0..3: is it the ranking of another model?", e.Message);
+        e = Assert.Throws<FormatException>(() => ExpertSelector.Select(Ranking(), new PlanRequest(1, 1, Cap: 2), new ModelShape(3, 3, 2)));
+        Assert.Contains("but the model has layers 0..2 and experts 0..2", e.Message);
     }
 
     [Fact]
