@@ -9,6 +9,7 @@ foreach (var command in new Command[]
 {
     CountsCommand.Create(),
     PlanCommand.Create(),
+    PairsCommand.Create(),
 })
     root.Subcommands.Add(command);
 
