@@ -71,28 +71,20 @@ public static class PairBuilders
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected BeaverTails-style JSONL).", path);
         var pairs = new List<PairedExample>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        int number = 0, read = 0;
-        foreach (string line in File.ReadLines(path, Encoding.UTF8))
+        int read = 0;
+        foreach (var (number, line) in JsonLines.NonBlank(path))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
             if (limit is { } max && pairs.Count >= max) break;
             read++;
             string at = $"{path}: line {number}";
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(line); }
-            catch (JsonException e) { throw new FormatException($"{at}: not valid JSON: {e.Message}"); }
-            using (doc)
-            {
-                var row = doc.RootElement;
-                if (row.ValueKind != JsonValueKind.Object) throw new FormatException($"{at}: expected a JSON object with prompt, response, is_safe.");
-                string prompt = RequireString(row, "prompt", at), response = RequireString(row, "response", at);
-                if (!row.TryGetProperty("is_safe", out var safe) || safe.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                    throw new FormatException($"{at}: field 'is_safe': expected true or false.");
-                if (safe.ValueKind == JsonValueKind.True) { Count(skipped, "safe response (is_safe = true)"); continue; }
-                if (string.IsNullOrWhiteSpace(prompt) || string.IsNullOrWhiteSpace(response)) { Count(skipped, "empty prompt or response"); continue; }
-                pairs.Add(PairedExample.Answers(prompt, refusals[pairs.Count % refusals.Count], response.Trim()));
-            }
+            using var doc = JsonLines.ParseObject(line, at, "prompt, response, is_safe");
+            var row = doc.RootElement;
+            string prompt = RequireString(row, "prompt", at), response = RequireString(row, "response", at);
+            if (!row.TryGetProperty("is_safe", out var safe) || safe.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                throw new FormatException($"{at}: field 'is_safe': expected true or false.");
+            if (safe.ValueKind == JsonValueKind.True) { Count(skipped, "safe response (is_safe = true)"); continue; }
+            if (string.IsNullOrWhiteSpace(prompt) || string.IsNullOrWhiteSpace(response)) { Count(skipped, "empty prompt or response"); continue; }
+            pairs.Add(PairedExample.Answers(prompt, refusals[pairs.Count % refusals.Count], response.Trim()));
         }
         return new BuiltPairs(pairs, read, skipped);
     }

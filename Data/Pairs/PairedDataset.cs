@@ -29,25 +29,16 @@ public static class PairedDataset
 
     private static IEnumerable<PairedExample> ReadLines(string path)
     {
-        int number = 0;
-        foreach (string line in File.ReadLines(path, Encoding.UTF8))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+        foreach (var (number, line) in JsonLines.NonBlank(path))
             yield return ParseLine(line, $"{path}: line {number}");
-        }
     }
 
     /// <summary>Parses one JSONL row; <paramref name="where"/> (file and line) prefixes every error.</summary>
     public static PairedExample ParseLine(string line, string where)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(line); }
-        catch (JsonException e) { throw new FormatException($"{where}: not valid JSON: {e.Message}"); }
-        using (doc)
+        using (var doc = JsonLines.ParseObject(line, where, "fields " + string.Join(", ", Fields)))
         {
             var row = doc.RootElement;
-            if (row.ValueKind != JsonValueKind.Object) throw new FormatException($"{where}: expected a JSON object with fields {string.Join(", ", Fields)}.");
             var m0 = Messages(row, "messages_0", where);
             var m1 = Messages(row, "messages_1", where);
             string t0 = Target(row, "messages_0_target", m0, where);
