@@ -133,14 +133,17 @@ public static class ExpertSelector
     }
 
     // The random control: as many activations and deactivations as the authors' plan applies, drawn uniformly
-    // (one random permutation) from the experts that plan does not name; an activation whose layer already has
+    // (one random permutation) from the model's experts that plan does not name; an activation whose layer already has
     // k is passed over, and a deactivation that would leave a layer fewer than k experts is passed over.
     private static Selection RandomControl(RankedExpert[] ordered, PlanRequest request, ModelShape shape, string where, Random random)
     {
         var real = TopBySign(ordered, request, where, bottom: false);
         var taken = real.Activate.Concat(real.Deactivate).Select(r => (r.Layer, r.Expert)).ToHashSet();
-        var candidates = ordered.Where(r => !taken.Contains((r.Layer, r.Expert)))
-            .OrderBy(r => r.Layer).ThenBy(r => r.Expert).ToArray(); // a fixed order, so only the seed decides the draw
+        // Every (layer, expert) of the model, not only the ranking's rows, in a fixed order so that only the seed decides the draw.
+        var candidates = (from layer in Enumerable.Range(0, shape.LayerCount)
+                          from expert in Enumerable.Range(0, shape.ExpertCount)
+                          where !taken.Contains((layer, expert))
+                          select new RankedExpert(layer, expert, double.NaN)).ToArray();
         random.Shuffle(candidates);
         var selection = new Selection(request.Cap);
         var used = new HashSet<(int, int)>();

@@ -142,6 +142,15 @@ public class ExpertSelectorTests
             seen.UnionWith(Activated(plan).Concat(Deactivated(plan)));
         }
         Assert.Equal([(0, 2), (0, 3), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)], seen.Order().ToArray());
+
+        // With a model of 5 experts per layer, expert 4 (absent from the ranking) is a candidate too.
+        seen.Clear();
+        for (int seed = 0; seed < 200; seed++)
+        {
+            var plan = ExpertSelector.Select(Ranking(), request, new ModelShape(3, 5, 2), new Random(seed));
+            seen.UnionWith(Activated(plan).Concat(Deactivated(plan)));
+        }
+        Assert.Equal([(0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (2, 4)], seen.Order().ToArray());
     }
 
     [Fact]
