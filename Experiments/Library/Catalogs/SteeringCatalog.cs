@@ -1,4 +1,5 @@
 using SteerMoE.Research.Inference.Routing;
+using SteerMoE.Research.Steering.Plans;
 
 namespace SteerMoE.Research.Catalogs;
 
@@ -11,4 +12,33 @@ public sealed partial class SteeringCatalog
 
     /// <summary>Reads the steering mask of a PLAN.json (or a bare layers mapping).</summary>
     public SteeringMask LoadMask(string path) => SteeringMask.Load(path);
+
+    /// <summary>Reads a whole PLAN.json: sets, strength, log_softmax scope and provenance.</summary>
+    public SteeringPlan LoadPlan(string path) => SteeringPlan.Load(path);
+
+    /// <summary>
+    /// Reads a ranking CSV: <paramref name="metric"/> is a metric id (<c>rd</c>, <c>log-or</c>; docs/CONTRACTS.md §6)
+    /// or a column name; <paramref name="qColumn"/>, when given, is read as the significance column.
+    /// </summary>
+    public ExpertRanking LoadRanking(string path, string metric = "rd", string? qColumn = null) =>
+        ExpertRanking.Load(path, ExpertRanking.ColumnForMetric(metric), qColumn);
+
+    /// <summary>The layers, experts and k of a Hugging Face model folder (its config.json), to check plans against.</summary>
+    public ModelShape ReadModelShape(string modelDirectory) => ModelShape.FromModelFolder(modelDirectory);
+
+    /// <summary>The random stream a random control of <paramref name="cell"/> is drawn from.</summary>
+    public static string RandomStreamName(string cell) => "random-control/" + cell;
+
+    /// <summary>
+    /// Selects a plan from a ranking (<see cref="ExpertSelector"/>) and checks it against <paramref name="model"/>
+    /// (the ranking's own shape when null). A random control draws from the context's stream
+    /// <c>random-control/{cell}</c>; the default cell names the metric, counts and direction.
+    /// </summary>
+    public SteeringPlan SelectPlan(ExpertRanking ranking, PlanRequest request, ModelShape? model = null, string? cell = null)
+    {
+        if (request.Strategy != SelectionStrategy.Random) return ExpertSelector.Select(ranking, request, model);
+        cell ??= $"metric={request.Metric}/N={request.Activate}/M={request.Deactivate}/reverse={(request.Reverse ? "true" : "false")}";
+        string stream = RandomStreamName(cell);
+        return ExpertSelector.Select(ranking, request with { Seed = _context.Seed, RandomStream = stream }, model, _context.CreateRandom(stream));
+    }
 }

@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace SteerMoE.Research.Steering.Plans;
+
+/// <summary>What a plan is checked against: the decoder layers, experts per MoE layer and k (experts routed per token).</summary>
+public readonly record struct ModelShape(int LayerCount, int ExpertCount, int TopK)
+{
+    // The expert count has a different name per architecture (OLMoE/Qwen: num_experts; Mixtral/Phi/gpt-oss: num_local_experts).
+    private static readonly string[] ExpertKeys = ["num_experts", "num_local_experts"];
+    private static readonly string[] TopKKeys = ["num_experts_per_tok", "experts_per_token"];
+
+    /// <summary>
+    /// Reads the three numbers from a Hugging Face model folder's config.json (num_hidden_layers,
+    /// num_experts or num_local_experts, num_experts_per_tok). A minimal reader for planning only; the
+    /// inference engine's model loader is the authority once it is available.
+    /// </summary>
+    public static ModelShape FromModelFolder(string directory)
+    {
+        string path = Path.Combine(directory, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (--model expects a Hugging Face model folder with config.json).", path);
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            // Multimodal configs nest the language model's numbers under text_config.
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("text_config", out var text) && text.ValueKind == JsonValueKind.Object) root = text;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{path}: expected a JSON object.");
+            int layers = ReadInt(root, path, "num_hidden_layers");
+            int experts = ReadInt(root, path, ExpertKeys);
+            int k = ReadInt(root, path, TopKKeys);
+            if (k > experts) throw new FormatException($"{path}: num_experts_per_tok = {k} exceeds the {experts} experts.");
+            return new ModelShape(layers, experts, k);
+        }
+    }
+
+    private static int ReadInt(JsonElement root, string path, params string[] keys)
+    {
+        foreach (var key in keys)
+            if (root.TryGetProperty(key, out var v))
+            {
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n > 0) return n;
+                throw new FormatException($"{path}: field '{key}': expected a positive integer, found {v.GetRawText()}.");
+            }
+        throw new FormatException($"{path}: missing field '{string.Join("' or '", keys)}' (not a Mixture-of-Experts config?).");
+    }
+}
