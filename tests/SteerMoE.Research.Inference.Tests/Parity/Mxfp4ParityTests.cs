@@ -1,4 +1,5 @@
 using SteerMoE.Research.Inference.Architectures;
+using SteerMoE.Research.Inference.Checkpoints;
 using SteerMoE.Research.Inference.Kernels;
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Tests;
@@ -81,27 +82,27 @@ public class Mxfp4ParityTests(ITestOutputHelper output)
         finally { Parallelism.Threads = saved; }
     }
 
-    /// <summary>The fixture with its experts as float tensors [E, in, out] (transformers' unquantised layout), written by <see cref="Checkpoints.SafetensorsWriter"/>.</summary>
+    /// <summary>The fixture with its experts as float tensors [E, in, out] (transformers' unquantised layout), written by <see cref="SafetensorsWriter"/>.</summary>
     private static unsafe string WriteFloatExpertCopy(Reference reference)
     {
         string dir = RepoPaths.TempDir("mxfp4-as-float");
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, "config.json")))!.AsObject();
         config.Remove("quantization_config");
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
-        using var source = Checkpoints.SafetensorsFile.Open(Path.Combine(Dir, "model.safetensors"));
-        var tensors = new List<Checkpoints.TensorToWrite>();
+        using var source = SafetensorsFile.Open(Path.Combine(Dir, "model.safetensors"));
+        var tensors = new List<TensorToWrite>();
         foreach (var info in source.Tensors.Values.OrderBy(x => x.Name, StringComparer.Ordinal))
         {
             if (info.Name.EndsWith("_blocks") || info.Name.EndsWith("_scales")) continue;
-            tensors.Add(new Checkpoints.TensorToWrite(info.Name, info.Type, info.Shape, source.Bytes(info).ToArray()));
+            tensors.Add(new TensorToWrite(info.Name, info.Type, info.Shape, source.Bytes(info).ToArray()));
         }
         foreach (var name in new[] { "gate_up_proj", "down_proj" })
             for (int l = 0; l < 2; l++)
             {
                 string key = $"model.layers.{l}.mlp.experts.{name}";
-                tensors.Add(Checkpoints.TensorToWrite.Single(key, reference.Floats("dequantized." + key), reference.Shape("dequantized." + key)));
+                tensors.Add(TensorToWrite.Single(key, reference.Floats("dequantized." + key), reference.Shape("dequantized." + key)));
             }
-        Checkpoints.SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         return dir;
     }
 }
