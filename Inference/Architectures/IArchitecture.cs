@@ -1,0 +1,41 @@
+using SteerMoE.Research.Inference.Checkpoints;
+using SteerMoE.Research.Inference.Layers;
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Inference.Architectures;
+
+/// <summary>
+/// One supported Hugging Face architecture: reads its own config.json fields and builds its decoder from
+/// the shared pieces of Inference/Layers over the checkpoint's tensors (hub names).
+/// </summary>
+public interface IArchitecture
+{
+    /// <summary>The Hugging Face class name in config.json's <c>architectures</c>.</summary>
+    string Name { get; }
+    /// <summary>Completes the common config with this architecture's fields.</summary>
+    ModelConfig ReadConfig(ConfigReader config, ModelConfig common);
+    /// <summary>Builds decoder layer <paramref name="layer"/>.</summary>
+    DecoderLayer BuildLayer(int layer, ModelConfig config, Checkpoint weights);
+    /// <summary>Builds a norm (the final norm uses prefix "model.norm").</summary>
+    INorm BuildNorm(string prefix, ModelConfig config, Checkpoint weights);
+}
+
+/// <summary>The supported architectures, by their Hugging Face class names.</summary>
+public static class ArchitectureRegistry
+{
+    private static readonly IArchitecture[] All =
+    [
+        new OlmoeArchitecture(), new MixtralArchitecture(), new Qwen2MoeArchitecture(),
+        new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(),
+    ];
+
+    /// <summary>The supported class names.</summary>
+    public static IReadOnlyList<string> Names => All.Select(a => a.Name).ToList();
+
+    /// <summary>The architecture of a class name, or null.</summary>
+    public static IArchitecture? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>The architecture of a config.</summary>
+    public static IArchitecture Get(ModelConfig config) => Find(config.Architecture)
+        ?? throw new NotSupportedException($"{config.Source}: architecture '{config.Architecture}' is not supported; supported: {string.Join(", ", Names)}.");
+}

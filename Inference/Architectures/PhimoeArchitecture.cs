@@ -1,0 +1,37 @@
+using SteerMoE.Research.Inference.Checkpoints;
+using SteerMoE.Research.Inference.Layers;
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Inference.Architectures;
+
+/// <summary>Phi-3.5-MoE (PhimoeForCausalLM): LayerNorm with bias, sparsemixer routing (ε = router_jitter_noise),
+/// experts "block_sparse_moe.experts.{e}.{w1,w3,w2}", long-rope, optional lm_head bias.</summary>
+public sealed class PhimoeArchitecture : IArchitecture
+{
+    /// <inheritdoc />
+    public string Name => "PhimoeForCausalLM";
+
+    /// <inheritdoc />
+    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with
+    {
+        ExpertCount = r.Int("num_local_experts"),
+        ExpertIntermediateSize = r.Int("intermediate_size"),
+        RouterJitter = r.Double("router_jitter_noise"),
+        AttentionBias = r.Bool("attention_bias", false),
+        SlidingWindows = ModelConfig.WindowsFromLayerTypes(r, c.LayerCount, r.OptionalInt("sliding_window") ?? 0),
+    };
+
+    /// <inheritdoc />
+    public INorm BuildNorm(string prefix, ModelConfig c, Checkpoint w) => LayerParts.LayerNormWithBias(w, prefix, c.HiddenSize, c.NormEps);
+
+    /// <inheritdoc />
+    public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w)
+    {
+        string p = $"model.layers.{l}";
+        var moe = new MoeBlock(LayerParts.Linear(w, p + ".block_sparse_moe.gate", c.ExpertCount, c.HiddenSize),
+            new SparseMixerRouting(c.TopK, (float)c.RouterJitter),
+            LayerParts.PerExpertSwiGlu(w, p + ".block_sparse_moe", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "w1", "w3", "w2"));
+        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, c.AttentionBias, outBias: c.AttentionBias),
+            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+    }
+}

@@ -1,0 +1,71 @@
+using SteerMoE.Research.Inference.Checkpoints;
+using SteerMoE.Research.Inference.Layers;
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Inference.Architectures;
+
+/// <summary>Qwen2-MoE (Qwen2MoeForCausalLM): qkv biases, softmax top-k (norm_topk_prob), and a shared expert
+/// "mlp.shared_expert.{gate,up,down}_proj" scaled by σ("mlp.shared_expert_gate" x).</summary>
+public sealed class Qwen2MoeArchitecture : IArchitecture
+{
+    /// <inheritdoc />
+    public string Name => "Qwen2MoeForCausalLM";
+
+    /// <inheritdoc />
+    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)
+    {
+        QwenConfig.RequireEveryLayerSparse(r, c.LayerCount);
+        return c with
+        {
+            ExpertCount = r.Int("num_experts"),
+            ExpertIntermediateSize = r.Int("moe_intermediate_size"),
+            SharedExpertIntermediateSize = r.Int("shared_expert_intermediate_size"),
+            NormTopKProb = r.Bool("norm_topk_prob", false),
+            AttentionBias = r.Bool("qkv_bias", true),
+            SlidingWindows = QwenConfig.Windows(r, c.LayerCount),
+        };
+    }
+
+    /// <inheritdoc />
+    public INorm BuildNorm(string prefix, ModelConfig c, Checkpoint w) => LayerParts.Rms(w, prefix, c.HiddenSize, c.NormEps);
+
+    /// <inheritdoc />
+    public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w)
+    {
+        string p = $"model.layers.{l}";
+        var shared = new SharedExpert(
+            new SwiGluExperts([w.Matrix(p + ".mlp.shared_expert.gate_proj.weight", c.SharedExpertIntermediateSize, c.HiddenSize)],
+                [w.Matrix(p + ".mlp.shared_expert.up_proj.weight", c.SharedExpertIntermediateSize, c.HiddenSize)],
+                [w.Matrix(p + ".mlp.shared_expert.down_proj.weight", c.HiddenSize, c.SharedExpertIntermediateSize)]),
+            LayerParts.Linear(w, p + ".mlp.shared_expert_gate", 1, c.HiddenSize));
+        var moe = new MoeBlock(LayerParts.Linear(w, p + ".mlp.gate", c.ExpertCount, c.HiddenSize),
+            new SoftmaxTopKRouting(c.TopK, c.NormTopKProb),
+            LayerParts.PerExpertSwiGlu(w, p + ".mlp", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "gate_proj", "up_proj", "down_proj"),
+            shared);
+        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, c.AttentionBias),
+            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+    }
+}
+
+/// <summary>Config rules the two Qwen MoE families share.</summary>
+internal static class QwenConfig
+{
+    /// <summary>Only configurations with an MoE block in every layer are supported (decoder_sparse_step 1, no mlp_only_layers).</summary>
+    public static void RequireEveryLayerSparse(ConfigReader r, int layers)
+    {
+        int step = r.OptionalInt("decoder_sparse_step") ?? 1;
+        var dense = r.Raw("mlp_only_layers");
+        if (step != 1 || dense is { ValueKind: System.Text.Json.JsonValueKind.Array } d && d.GetArrayLength() > 0)
+            throw new NotSupportedException($"{r.Source}: fields 'decoder_sparse_step' / 'mlp_only_layers': only an MoE block in every layer is supported (step 1, no dense layers).");
+    }
+
+    /// <summary>Sliding windows when use_sliding_window is on: layers from max_window_layers on use it.</summary>
+    public static int[] Windows(ConfigReader r, int layers)
+    {
+        var result = new int[layers];
+        if (!r.Bool("use_sliding_window", false)) return result;
+        int window = r.Int("sliding_window"), from = r.OptionalInt("max_window_layers") ?? layers;
+        for (int l = from; l < layers; l++) result[l] = window;
+        return result;
+    }
+}

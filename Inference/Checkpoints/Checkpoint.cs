@@ -1,0 +1,167 @@
+using System.Text.Json;
+using SteerMoE.Research.Inference.Kernels;
+
+namespace SteerMoE.Research.Inference.Checkpoints;
+
+/// <summary>
+/// The weights of a model folder: one <c>model.safetensors</c>, or the shards named by
+/// <c>model.safetensors.index.json</c> (<c>weight_map</c>: tensor → file). Every file is memory-mapped;
+/// weights stay in their stored dtype. Lookups of a missing tensor name it and the folder.
+/// </summary>
+public sealed unsafe class Checkpoint : IDisposable
+{
+    private readonly List<SafetensorsFile> _files = new();
+    private readonly Dictionary<string, SafetensorsFile> _byTensor = new(StringComparer.Ordinal);
+
+    /// <summary>The model folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The mapped files.</summary>
+    public IReadOnlyList<SafetensorsFile> Files => _files;
+
+    private Checkpoint(string directory) => Directory = directory;
+
+    /// <summary>Opens the safetensors weights of a model folder (sharded or not).</summary>
+    public static Checkpoint Open(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found.");
+        var checkpoint = new Checkpoint(directory);
+        try
+        {
+            string index = Path.Combine(directory, "model.safetensors.index.json");
+            string single = Path.Combine(directory, "model.safetensors");
+            if (File.Exists(index)) checkpoint.OpenSharded(index);
+            else if (File.Exists(single)) checkpoint.Add(SafetensorsFile.Open(single), null);
+            else
+            {
+                var any = System.IO.Directory.GetFiles(directory, "*.safetensors").Order(StringComparer.Ordinal).ToList();
+                if (any.Count == 0) throw new FileNotFoundException($"{directory}: no model.safetensors, model.safetensors.index.json or *.safetensors file.");
+                foreach (var f in any) checkpoint.Add(SafetensorsFile.Open(f), null);
+            }
+            return checkpoint;
+        }
+        catch { checkpoint.Dispose(); throw; }
+    }
+
+    private void OpenSharded(string index)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllText(index)); }
+        catch (JsonException e) { throw new FormatException($"{index}: not valid JSON: {e.Message}"); }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"{index}: field 'weight_map': expected an object mapping tensor names to shard files.");
+            var wanted = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var p in map.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String) throw new FormatException($"{index}: weight_map.{p.Name}: expected a file name.");
+                string file = p.Value.GetString()!;
+                if (file.Contains('/') || file.Contains('\\') || file.Contains("..")) throw new FormatException($"{index}: weight_map.{p.Name}: '{file}' must be a file name in the model folder.");
+                if (!wanted.TryGetValue(file, out var names)) wanted[file] = names = new List<string>();
+                names.Add(p.Name);
+            }
+            foreach (var (file, names) in wanted.OrderBy(w => w.Key, StringComparer.Ordinal))
+            {
+                var shard = SafetensorsFile.Open(Path.Combine(Directory, file));
+                Add(shard, null);
+                foreach (var n in names)
+                    if (shard.Find(n) is null) throw new InvalidDataException($"{index}: weight_map names tensor '{n}' in {file}, but {file} has no such tensor.");
+            }
+        }
+    }
+
+    private void Add(SafetensorsFile file, string? _)
+    {
+        _files.Add(file);
+        foreach (var name in file.Tensors.Keys)
+        {
+            if (_byTensor.TryGetValue(name, out var other))
+                throw new InvalidDataException($"{Directory}: tensor '{name}' is stored twice ({other.Path} and {file.Path}).");
+            _byTensor[name] = file;
+        }
+    }
+
+    /// <summary>All tensor names.</summary>
+    public IEnumerable<string> TensorNames => _byTensor.Keys;
+
+    /// <summary>True when the checkpoint stores the tensor.</summary>
+    public bool Contains(string name) => _byTensor.ContainsKey(name);
+
+    /// <summary>The entry of a tensor; a missing tensor throws naming it and the folder.</summary>
+    public TensorInfo Info(string name) =>
+        _byTensor.TryGetValue(name, out var f) ? f.Find(name)! : throw new InvalidDataException($"{Directory}: tensor '{name}' is missing from the checkpoint.");
+
+    /// <summary>Pointer to a tensor's stored bytes (valid while the checkpoint is open).</summary>
+    public void* Pointer(string name) => _byTensor.TryGetValue(name, out var f) ? f.Pointer(f.Find(name)!) : throw new InvalidDataException($"{Directory}: tensor '{name}' is missing from the checkpoint.");
+
+    /// <summary>Total stored bytes of all tensors.</summary>
+    public long ByteCount => _files.Sum(f => f.Tensors.Values.Sum(t => t.ByteLength));
+
+    /// <summary>
+    /// A tensor that must have exactly the given shape (from config.json) and a float dtype; throws naming
+    /// the tensor, its file, the stored and the expected shape otherwise.
+    /// </summary>
+    public TensorInfo Require(string name, params long[] shape)
+    {
+        var t = Info(name);
+        if (!t.Shape.SequenceEqual(shape))
+            throw new InvalidDataException($"{t.Source}: tensor '{name}' has shape {t.ShapeText}, but config.json implies [{string.Join(", ", shape)}].");
+        return t;
+    }
+
+    /// <summary>A weight matrix [rows, cols] in its stored float dtype (F32, BF16, F16), over the mapped data.</summary>
+    public WeightMatrix Matrix(string name, int rows, int cols)
+    {
+        var t = Require(name, rows, cols);
+        RequireFloat(t);
+        return new WeightMatrix(t.Type, Pointer(name), rows, cols);
+    }
+
+    /// <summary>A small float tensor (norm weights, biases) widened to fp32; checked against <paramref name="shape"/>.</summary>
+    public float[] Floats(string name, params long[] shape)
+    {
+        var t = Require(name, shape);
+        RequireFloat(t);
+        return TensorConvert.ToSingle(t, Pointer(name));
+    }
+
+    /// <summary>Throws unless the tensor is F32, BF16 or F16.</summary>
+    public static void RequireFloat(TensorInfo t)
+    {
+        if (t.Type is not (DType.F32 or DType.BF16 or DType.F16))
+            throw new InvalidDataException($"{t.Source}: tensor '{t.Name}' has dtype {SafetensorsFile.DTypeName(t.Type)}, but a weight must be F32, BF16 or F16.");
+    }
+
+    private readonly List<Array> _derived = new();
+
+    /// <summary>
+    /// Expert e of a 3-D tensor stored [E, in, out] (gpt-oss's unquantised experts) as a weight matrix
+    /// [out, in], transposed once into pinned memory in the stored dtype (replacing, not doubling, the
+    /// mapped pages it was read from, which the OS may drop).
+    /// </summary>
+    public WeightMatrix TransposedExpert(string name, int expert, int experts, int inFeatures, int outFeatures)
+    {
+        var t = Require(name, experts, inFeatures, outFeatures);
+        RequireFloat(t);
+        int size = SafetensorsFile.ElementSize(t.Type);
+        var copy = GC.AllocateUninitializedArray<byte>(inFeatures * outFeatures * size, pinned: true);
+        byte* src = (byte*)Pointer(name) + (long)expert * inFeatures * outFeatures * size;
+        fixed (byte* dst = copy)
+            for (int i = 0; i < inFeatures; i++)
+                for (int o = 0; o < outFeatures; o++)
+                    Buffer.MemoryCopy(src + ((long)i * outFeatures + o) * size, dst + ((long)o * inFeatures + i) * size, size, size);
+        lock (_derived) _derived.Add(copy);
+        fixed (byte* dst = copy) return new WeightMatrix(t.Type, dst, outFeatures, inFeatures);   // pinned: the address stays valid
+    }
+
+    /// <summary>Bytes held in transposed copies (see <see cref="TransposedExpert"/>).</summary>
+    public long DerivedByteCount => _derived.Sum(a => (long)a.Length);
+
+    /// <summary>Unmaps every file.</summary>
+    public void Dispose()
+    {
+        foreach (var f in _files) f.Dispose();
+        _files.Clear();
+    }
+}

@@ -1,0 +1,101 @@
+using SteerMoE.Research.Inference.Kernels;
+
+namespace SteerMoE.Research.Inference.Layers;
+
+/// <summary>
+/// Grouped-query causal self-attention: q/k/v projections (optional biases), optional q/k RMS norms (over the
+/// whole projection or per head: the norm's weight length decides), rotary embedding, an optional sliding
+/// window (a token sees itself and the window − 1 tokens before it), optional attention sinks (one extra
+/// softmax logit per head that takes probability mass and is dropped), and the output projection.
+/// </summary>
+public sealed class Attention
+{
+    /// <summary>Assembles an attention block from its parts.</summary>
+    public Attention(Linear q, Linear k, Linear v, Linear o, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,
+        INorm? qNorm = null, INorm? kNorm = null, int slidingWindow = 0, float[]? sinks = null)
+    {
+        if (heads % kvHeads != 0) throw new ArgumentException($"attention: {heads} heads is not a multiple of {kvHeads} key/value heads.");
+        Q = q; K = k; V = v; O = o; Heads = heads; KvHeads = kvHeads; HeadDim = headDim; Rotary = rotary;
+        QNorm = qNorm; KNorm = kNorm; SlidingWindow = slidingWindow; Sinks = sinks;
+    }
+
+    /// <summary>Projections.</summary>
+    public Linear Q { get; }
+    public Linear K { get; }
+    public Linear V { get; }
+    public Linear O { get; }
+    /// <summary>Query heads, key/value heads, dimension per head.</summary>
+    public int Heads { get; }
+    public int KvHeads { get; }
+    public int HeadDim { get; }
+    /// <summary>Rotary embedding applied to q and k after their norms.</summary>
+    public RotaryEmbedding Rotary { get; }
+    /// <summary>Optional q / k norms.</summary>
+    public INorm? QNorm { get; }
+    public INorm? KNorm { get; }
+    /// <summary>Sliding window in tokens (0: full causal attention).</summary>
+    public int SlidingWindow { get; }
+    /// <summary>Per-head sink logits, or null.</summary>
+    public float[]? Sinks { get; }
+
+    /// <summary>x [N, hidden] → y [N, hidden]; appends this block's keys/values to <paramref name="cache"/> layer <paramref name="layer"/>.</summary>
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, TokenLayout layout, KvCache cache, int layer, Precision precision)
+    {
+        int n = layout.Count, qWidth = Heads * HeadDim, kvWidth = KvHeads * HeadDim;
+        var q = new float[n * qWidth];      // [N, heads·D]
+        var k = new float[n * kvWidth];     // [N, kvHeads·D]
+        var v = new float[n * kvWidth];     // [N, kvHeads·D]
+        Q.Apply(x, q, n, precision);
+        K.Apply(x, k, n, precision);
+        V.Apply(x, v, n, precision);
+        QNorm?.Apply(q, q);
+        KNorm?.Apply(k, k);
+        Rotary.Apply(q, Heads, layout.Position, layout.MaxLength);
+        Rotary.Apply(k, KvHeads, layout.Position, layout.MaxLength);
+        for (int r = 0; r < n; r++)
+        {
+            int s = layout.Sequence[r], p = layout.Position[r];
+            cache.Reserve(layer, s, p + 1);
+            k.AsSpan(r * kvWidth, kvWidth).CopyTo(cache.Keys(layer, s).AsSpan(p * kvWidth));
+            v.AsSpan(r * kvWidth, kvWidth).CopyTo(cache.Values(layer, s).AsSpan(p * kvWidth));
+        }
+        var context = new float[n * qWidth];   // [N, heads·D]
+        float scale = 1f / MathF.Sqrt(HeadDim);
+        int group = Heads / KvHeads;
+        Parallelism.For(n * Heads, 4, (start, end) =>
+        {
+            var scores = new float[layout.MaxLength + 1];
+            for (int item = start; item < end; item++)
+            {
+                int r = item / Heads, h = item % Heads, kvh = h / group;
+                int s = layout.Sequence[r], p = layout.Position[r];
+                int first = SlidingWindow > 0 ? Math.Max(0, p - SlidingWindow + 1) : 0;
+                var keys = cache.Keys(layer, s); var values = cache.Values(layer, s);
+                var query = new ReadOnlySpan<float>(q, r * qWidth + h * HeadDim, HeadDim);
+                float max = float.NegativeInfinity;
+                for (int j = first; j <= p; j++)
+                {
+                    var key = new ReadOnlySpan<float>(keys, j * kvWidth + kvh * HeadDim, HeadDim);
+                    float dot = 0f;
+                    for (int d = 0; d < HeadDim; d++) dot += query[d] * key[d];
+                    scores[j - first] = dot * scale;
+                    max = MathF.Max(max, scores[j - first]);
+                }
+                int count = p - first + 1;
+                if (Sinks is not null) max = MathF.Max(max, Sinks[h]);
+                float sum = 0f;
+                for (int j = 0; j < count; j++) { scores[j] = MathF.Exp(scores[j] - max); sum += scores[j]; }
+                if (Sinks is not null) sum += MathF.Exp(Sinks[h] - max);
+                var output = new Span<float>(context, r * qWidth + h * HeadDim, HeadDim);
+                output.Clear();
+                for (int j = 0; j < count; j++)
+                {
+                    float w = scores[j] / sum;
+                    var value = new ReadOnlySpan<float>(values, (first + j) * kvWidth + kvh * HeadDim, HeadDim);
+                    for (int d = 0; d < HeadDim; d++) output[d] += w * value[d];
+                }
+            }
+        });
+        O.Apply(context, y, n, precision);
+    }
+}

@@ -1,0 +1,93 @@
+using SteerMoE.Research.Inference.Kernels;
+
+namespace SteerMoE.Research.Inference.Layers;
+
+/// <summary>The experts of one MoE layer: applies one expert to a block of token rows.</summary>
+public interface IExpertBank
+{
+    /// <summary>Number of experts (E).</summary>
+    int Count { get; }
+    /// <summary>Model width (input and output features).</summary>
+    int Hidden { get; }
+    /// <summary>x [n, Hidden] → y [n, Hidden] through expert <paramref name="expert"/>.</summary>
+    void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision);
+}
+
+/// <summary>SwiGLU experts: down(silu(gate x) · up x), separate gate / up / down matrices per expert (Mixtral's w1 / w3 / w2).</summary>
+public sealed class SwiGluExperts : IExpertBank
+{
+    private readonly WeightMatrix[] _gate, _up, _down;
+
+    /// <summary>gate[e], up[e] [I, H]; down[e] [H, I].</summary>
+    public SwiGluExperts(WeightMatrix[] gate, WeightMatrix[] up, WeightMatrix[] down)
+    {
+        _gate = gate; _up = up; _down = down;
+    }
+
+    /// <inheritdoc />
+    public int Count => _gate.Length;
+    /// <inheritdoc />
+    public int Hidden => _gate[0].Cols;
+    /// <summary>Intermediate size (I).</summary>
+    public int Intermediate => _gate[0].Rows;
+
+    /// <inheritdoc />
+    public void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
+    {
+        int inter = Intermediate;
+        var g = new float[n * inter];   // [n, I]
+        var u = new float[n * inter];   // [n, I]
+        MatMul.Linear(x, _gate[expert], g, n, precision);
+        MatMul.Linear(x, _up[expert], u, n, precision);
+        for (int i = 0; i < g.Length; i++) g[i] = g[i] / (1f + MathF.Exp(-g[i])) * u[i];
+        MatMul.Linear(g, _down[expert], y, n, precision);
+    }
+}
+
+/// <summary>
+/// gpt-oss experts: one fused gate_up matrix [2I, H] whose output rows interleave gate (even) and up (odd),
+/// with biases; gate clamped above at <c>limit</c>, up clamped to ±limit, glu = gate · σ(α · gate),
+/// out = down((up + 1) · glu) + down bias.
+/// </summary>
+public sealed class ClampedSwiGluExperts : IExpertBank
+{
+    private readonly WeightMatrix[] _gateUp, _down;
+    private readonly float[][] _gateUpBias, _downBias;
+
+    /// <summary>The clamp α and limit of gpt-oss.</summary>
+    public const float Alpha = 1.702f, Limit = 7.0f;
+
+    /// <summary>gateUp[e] [2I, H] (interleaved), gateUpBias[e] [2I], down[e] [H, I], downBias[e] [H].</summary>
+    public ClampedSwiGluExperts(WeightMatrix[] gateUp, float[][] gateUpBias, WeightMatrix[] down, float[][] downBias)
+    {
+        _gateUp = gateUp; _gateUpBias = gateUpBias; _down = down; _downBias = downBias;
+    }
+
+    /// <inheritdoc />
+    public int Count => _gateUp.Length;
+    /// <inheritdoc />
+    public int Hidden => _gateUp[0].Cols;
+
+    /// <inheritdoc />
+    public void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
+    {
+        int twoI = _gateUp[expert].Rows, inter = twoI / 2, hidden = Hidden;
+        var gu = new float[n * twoI];     // [n, 2I] interleaved gate/up
+        var glu = new float[n * inter];   // [n, I]
+        MatMul.Linear(x, _gateUp[expert], gu, n, precision);
+        var bias = _gateUpBias[expert];
+        for (int t = 0; t < n; t++)
+            for (int j = 0; j < inter; j++)
+            {
+                float gate = gu[t * twoI + 2 * j] + bias[2 * j], up = gu[t * twoI + 2 * j + 1] + bias[2 * j + 1];
+                gate = MathF.Min(gate, Limit);
+                up = Math.Clamp(up, -Limit, Limit);
+                float g = gate * (1f / (1f + MathF.Exp(-(gate * Alpha))));
+                glu[t * inter + j] = (up + 1f) * g;
+            }
+        MatMul.Linear(glu, _down[expert], y, n, precision);
+        var downBias = _downBias[expert];
+        for (int t = 0; t < n; t++)
+            for (int h = 0; h < hidden; h++) y[t * hidden + h] += downBias[h];
+    }
+}

@@ -1,0 +1,109 @@
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Inference.Layers;
+
+/// <summary>
+/// Rotary position embedding in the rotate-half layout: for i &lt; D/2, (x_i, x_{i+D/2}) is rotated by
+/// angle pos · invFreq_i, and cos/sin are multiplied by an attention factor. The inverse frequencies come
+/// from the rope variant: default, YaRN (gpt-oss) or long-rope (Phi-3.5, chosen by the sequence length).
+/// </summary>
+public sealed class RotaryEmbedding
+{
+    private readonly float[] _shortInvFreq, _longInvFreq;   // [D/2]
+    private readonly float _shortScale, _longScale;
+    private readonly int _switchLength;                      // long-rope: sequences longer than this use the long factors
+
+    /// <summary>Rotated dimensions per head.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>Builds the frequencies of a rope variant for a head size.</summary>
+    public RotaryEmbedding(RopeSettings rope, int headDim, int maxPositions)
+    {
+        HeadDim = headDim;
+        int half = headDim / 2;
+        var basic = new double[half];
+        for (int i = 0; i < half; i++) basic[i] = Math.Pow(rope.Theta, (float)(2 * i) / headDim);   // base^(2i/D), exponent in fp32 as torch
+        _switchLength = int.MaxValue;
+        switch (rope.Type)
+        {
+            case "default":
+                _shortInvFreq = _longInvFreq = basic.Select(b => (float)(1.0 / b)).ToArray();
+                _shortScale = _longScale = 1f;
+                break;
+            case "yarn":
+                (_shortInvFreq, _shortScale) = Yarn(rope, basic, headDim, maxPositions);
+                (_longInvFreq, _longScale) = (_shortInvFreq, _shortScale);
+                break;
+            case "longrope":
+                int original = rope.OriginalMaxPositions ?? maxPositions;
+                double factor = (double)maxPositions / original;
+                double attention = rope.AttentionFactor ?? (factor <= 1 ? 1.0 : Math.Sqrt(1 + Math.Log(factor) / Math.Log(original)));
+                var shortF = rope.ShortFactor ?? throw new FormatException("config.json: rope_scaling.short_factor is missing (needed for longrope).");
+                var longF = rope.LongFactor ?? throw new FormatException("config.json: rope_scaling.long_factor is missing (needed for longrope).");
+                if (shortF.Length != half || longF.Length != half) throw new FormatException($"config.json: rope_scaling.short_factor/long_factor: expected {half} values (head_dim / 2).");
+                _shortInvFreq = basic.Select((b, i) => (float)(1.0 / (shortF[i] * b))).ToArray();
+                _longInvFreq = basic.Select((b, i) => (float)(1.0 / (longF[i] * b))).ToArray();
+                _shortScale = (float)(rope.ShortMscale ?? attention);
+                _longScale = (float)(rope.LongMscale ?? attention);
+                _switchLength = original;
+                break;
+            default: throw new NotSupportedException($"rope type '{rope.Type}'.");
+        }
+    }
+
+    private static (float[], float) Yarn(RopeSettings rope, double[] basic, int dim, int maxPositions)
+    {
+        int original = rope.OriginalMaxPositions ?? maxPositions;
+        double factor = rope.OriginalMaxPositions is { } o ? (double)maxPositions / o : rope.Factor;
+        static double MscaleOf(double scale, double m) => scale <= 1 ? 1.0 : 0.1 * m * Math.Log(scale) + 1.0;
+        double attention = rope.AttentionFactor ?? (rope.Mscale is { } ms && rope.MscaleAllDim is { } ma
+            ? MscaleOf(factor, ms) / MscaleOf(factor, ma) : MscaleOf(factor, 1));
+        double CorrectionDim(double rotations) => dim * Math.Log(original / (rotations * 2 * Math.PI)) / (2 * Math.Log(rope.Theta));
+        double low = CorrectionDim(rope.BetaFast), high = CorrectionDim(rope.BetaSlow);
+        if (rope.Truncate) { low = Math.Floor(low); high = Math.Ceiling(high); }
+        low = Math.Max(low, 0); high = Math.Min(high, dim - 1);
+        if (low == high) high += 0.001;
+        int half = dim / 2;
+        var inv = new float[half];
+        for (int i = 0; i < half; i++)
+        {
+            float ramp = Math.Clamp((float)((i - low) / (high - low)), 0f, 1f);
+            float extrapolationFactor = 1f - ramp;
+            float extrapolation = (float)(1.0 / basic[i]), interpolation = (float)(1.0 / (rope.Factor * basic[i]));
+            inv[i] = interpolation * (1 - extrapolationFactor) + extrapolation * extrapolationFactor;
+        }
+        return (inv, (float)attention);
+    }
+
+    /// <summary>
+    /// Rotates x [n, heads · HeadDim] in place; row r has position positions[r]. <paramref name="sequenceLength"/>
+    /// (the largest position + 1 in the call) selects long-rope's short or long factors.
+    /// </summary>
+    public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength)
+    {
+        bool isLong = sequenceLength > _switchLength;
+        var inv = isLong ? _longInvFreq : _shortInvFreq;
+        float scale = isLong ? _longScale : _shortScale;
+        int half = HeadDim / 2, width = heads * HeadDim;
+        Span<float> cos = stackalloc float[half], sin = stackalloc float[half];
+        for (int r = 0; r < positions.Length; r++)
+        {
+            for (int i = 0; i < half; i++)
+            {
+                float angle = positions[r] * inv[i];
+                cos[i] = MathF.Cos(angle) * scale;
+                sin[i] = MathF.Sin(angle) * scale;
+            }
+            for (int h = 0; h < heads; h++)
+            {
+                var v = x.Slice(r * width + h * HeadDim, HeadDim);
+                for (int i = 0; i < half; i++)
+                {
+                    float a = v[i], b = v[i + half];
+                    v[i] = a * cos[i] + (-b) * sin[i];
+                    v[i + half] = b * cos[i] + a * sin[i];
+                }
+            }
+        }
+    }
+}

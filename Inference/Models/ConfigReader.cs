@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace SteerMoE.Research.Inference.Models;
+
+/// <summary>Typed access to the fields of a config.json, with errors that name the file and the field.</summary>
+public sealed class ConfigReader
+{
+    private readonly JsonElement _root;
+
+    /// <summary>Wraps the parsed root object; <paramref name="source"/> names the file in errors.</summary>
+    public ConfigReader(JsonElement root, string source) { _root = root; Source = source; }
+
+    /// <summary>The file the fields come from.</summary>
+    public string Source { get; }
+
+    /// <summary>The raw element of a field, or null when absent or JSON null.</summary>
+    public JsonElement? Raw(string field) =>
+        _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+
+    private FormatException Missing(string field, string what) => new($"{Source}: field '{field}' is missing; expected {what}.");
+    private FormatException Wrong(string field, string what, JsonElement v) => new($"{Source}: field '{field}': expected {what}, got {v.GetRawText()}.");
+
+    /// <summary>A required positive (or zero when allowed) integer.</summary>
+    public int Int(string field, bool allowZero = false) => OptionalInt(field, allowZero) ?? throw Missing(field, "an integer");
+
+    /// <summary>An optional integer; null when absent.</summary>
+    public int? OptionalInt(string field, bool allowZero = true)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i) || i < 0 || (i == 0 && !allowZero)) throw Wrong(field, allowZero ? "a non-negative integer" : "a positive integer", v);
+        return i;
+    }
+
+    /// <summary>A required number.</summary>
+    public double Double(string field) => OptionalDouble(field) ?? throw Missing(field, "a number");
+
+    /// <summary>An optional number.</summary>
+    public double? OptionalDouble(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Number) throw Wrong(field, "a number", v);
+        return v.GetDouble();
+    }
+
+    /// <summary>An optional boolean with a default.</summary>
+    public bool Bool(string field, bool fallback)
+    {
+        if (Raw(field) is not { } v) return fallback;
+        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Wrong(field, "true or false", v);
+        return v.GetBoolean();
+    }
+
+    /// <summary>An optional string.</summary>
+    public string? String(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.String) throw Wrong(field, "a string", v);
+        return v.GetString();
+    }
+
+    /// <summary>An optional list of strings.</summary>
+    public IReadOnlyList<string>? Strings(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String)) throw Wrong(field, "a list of strings", v);
+        return v.EnumerateArray().Select(x => x.GetString()!).ToList();
+    }
+
+    /// <summary>A nested object as its own reader, or null when absent.</summary>
+    public ConfigReader? Object(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Object) throw Wrong(field, "an object", v);
+        return new ConfigReader(v, $"{Source}: {field}");
+    }
+
+    /// <summary>An optional list of numbers.</summary>
+    public double[]? Doubles(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number)) throw Wrong(field, "a list of numbers", v);
+        return v.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using SteerMoE.Research.Inference.Architectures;
+
+namespace SteerMoE.Research.Inference.Models;
+
+/// <summary>
+/// The shape and settings of a supported MoE model, read from its config.json. Common fields are read here;
+/// each architecture (Inference/Architectures) reads its own names for the rest.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>The Hugging Face class name, e.g. "OlmoeForCausalLM".</summary>
+    public required string Architecture { get; init; }
+    /// <summary>The config's model_type (e.g. "olmoe"), when present.</summary>
+    public string? ModelType { get; init; }
+    /// <summary>Vocabulary size (V).</summary>
+    public required int VocabSize { get; init; }
+    /// <summary>Model width (H).</summary>
+    public required int HiddenSize { get; init; }
+    /// <summary>Decoder layers (every one has an MoE block).</summary>
+    public required int LayerCount { get; init; }
+    /// <summary>Query heads.</summary>
+    public required int HeadCount { get; init; }
+    /// <summary>Key/value heads.</summary>
+    public required int KeyValueHeadCount { get; init; }
+    /// <summary>Dimension per head.</summary>
+    public required int HeadDim { get; init; }
+    /// <summary>Experts per MoE layer (E).</summary>
+    public int ExpertCount { get; init; }
+    /// <summary>Experts routed per token (k).</summary>
+    public required int TopK { get; init; }
+    /// <summary>Intermediate size of one expert.</summary>
+    public int ExpertIntermediateSize { get; init; }
+    /// <summary>Intermediate size of the shared expert (0: none).</summary>
+    public int SharedExpertIntermediateSize { get; init; }
+    /// <summary>Renormalise the top-k probabilities to sum 1.</summary>
+    public bool NormTopKProb { get; init; }
+    /// <summary>Norm epsilon.</summary>
+    public required double NormEps { get; init; }
+    /// <summary>max_position_embeddings.</summary>
+    public required int MaxPositions { get; init; }
+    /// <summary>Rotary settings.</summary>
+    public required RopeSettings Rope { get; init; }
+    /// <summary>lm_head shares the embedding matrix.</summary>
+    public bool TieWordEmbeddings { get; init; }
+    /// <summary>Sliding window per layer (0: full attention), length LayerCount.</summary>
+    public int[] SlidingWindows { get; init; } = [];
+    /// <summary>q/k/v (and for gpt-oss o) projections have biases.</summary>
+    public bool AttentionBias { get; init; }
+    /// <summary>Phi-3.5 sparsemixer ε (router_jitter_noise).</summary>
+    public double RouterJitter { get; init; }
+    /// <summary>quantization_config.quant_method (e.g. "mxfp4"), or null.</summary>
+    public string? QuantizationMethod { get; init; }
+    /// <summary>End-of-sequence token ids from config.json (may be empty).</summary>
+    public int[] EosTokenIds { get; init; } = [];
+    /// <summary>The file it was read from.</summary>
+    public string Source { get; init; } = "config.json";
+
+    /// <summary>Reads <c>DIR/config.json</c>.</summary>
+    public static ModelConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config.json not found in the model folder.", path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses config.json text; <paramref name="source"/> names the file in errors.</summary>
+    public static ModelConfig Parse(string json, string source)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException e) { throw new FormatException($"{source}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: expected a JSON object.");
+            var r = new ConfigReader(doc.RootElement, source);
+            var names = r.Strings("architectures") ?? throw new FormatException($"{source}: field 'architectures' is missing; expected one of {string.Join(", ", ArchitectureRegistry.Names)}.");
+            var arch = names.Select(ArchitectureRegistry.Find).FirstOrDefault(a => a is not null)
+                ?? throw new NotSupportedException($"{source}: field 'architectures': {string.Join(", ", names)} is not supported; supported: {string.Join(", ", ArchitectureRegistry.Names)}.");
+            int hidden = r.Int("hidden_size"), heads = r.Int("num_attention_heads"), layers = r.Int("num_hidden_layers");
+            int? eos = null; int[] eosList = [];
+            if (r.Raw("eos_token_id") is { } eosValue)
+                eosList = eosValue.ValueKind == JsonValueKind.Array ? eosValue.EnumerateArray().Select(x => x.GetInt32()).ToArray()
+                    : eosValue.TryGetInt32(out int one) ? [one] : [];
+            _ = eos;
+            var common = new ModelConfig
+            {
+                Architecture = arch.Name,
+                ModelType = r.String("model_type"),
+                VocabSize = r.Int("vocab_size"),
+                HiddenSize = hidden,
+                LayerCount = layers,
+                HeadCount = heads,
+                KeyValueHeadCount = r.OptionalInt("num_key_value_heads", false) ?? heads,
+                HeadDim = r.OptionalInt("head_dim", false) ?? hidden / heads,
+                TopK = r.Int("num_experts_per_tok"),
+                NormEps = r.Double("rms_norm_eps"),
+                MaxPositions = r.Int("max_position_embeddings"),
+                Rope = RopeSettings.Read(r),
+                TieWordEmbeddings = r.Bool("tie_word_embeddings", false),
+                SlidingWindows = new int[layers],
+                QuantizationMethod = r.Object("quantization_config")?.String("quant_method"),
+                EosTokenIds = eosList,
+                Source = source,
+            };
+            var config = arch.ReadConfig(r, common);
+            if (config.TopK > config.ExpertCount) throw new FormatException($"{source}: field 'num_experts_per_tok' = {config.TopK} exceeds the {config.ExpertCount} experts.");
+            if (config.HeadCount % config.KeyValueHeadCount != 0) throw new FormatException($"{source}: field 'num_key_value_heads' = {config.KeyValueHeadCount} does not divide num_attention_heads = {config.HeadCount}.");
+            return config;
+        }
+    }
+
+    /// <summary>Sliding windows from <c>layer_types</c> (entries "sliding_attention" get <paramref name="window"/>) or, without it, for every layer.</summary>
+    internal static int[] WindowsFromLayerTypes(ConfigReader r, int layers, int window)
+    {
+        var types = r.Strings("layer_types");
+        var result = new int[layers];
+        if (types is null) { Array.Fill(result, window); return result; }
+        if (types.Count != layers) throw new FormatException($"{r.Source}: field 'layer_types' has {types.Count} entries, expected num_hidden_layers = {layers}.");
+        for (int l = 0; l < layers; l++)
+            result[l] = types[l] switch
+            {
+                "sliding_attention" => window,
+                "full_attention" => 0,
+                _ => throw new FormatException($"{r.Source}: field 'layer_types'[{l}]: '{types[l]}', expected sliding_attention or full_attention."),
+            };
+        return result;
+    }
+}

@@ -1,0 +1,63 @@
+namespace SteerMoE.Research.Inference.Models;
+
+/// <summary>
+/// The rotary-embedding settings of a model, read from either <c>rope_theta</c> + <c>rope_scaling</c> (hub
+/// configs) or <c>rope_parameters</c> (transformers 5). <see cref="Type"/>: "default", "yarn", "longrope"
+/// (Phi-3.5's "su" is read as "longrope").
+/// </summary>
+public sealed record RopeSettings
+{
+    /// <summary>Base θ of the inverse frequencies.</summary>
+    public double Theta { get; init; } = 10000.0;
+    /// <summary>Scaling type: default, yarn or longrope.</summary>
+    public string Type { get; init; } = "default";
+    /// <summary>Context-extension factor (yarn).</summary>
+    public double Factor { get; init; } = 1.0;
+    /// <summary>YaRN fast / slow rotation boundaries.</summary>
+    public double BetaFast { get; init; } = 32.0;
+    public double BetaSlow { get; init; } = 1.0;
+    /// <summary>YaRN: round the correction range to integers.</summary>
+    public bool Truncate { get; init; } = true;
+    /// <summary>Pretraining context of the scaled variants (null: max_position_embeddings).</summary>
+    public int? OriginalMaxPositions { get; init; }
+    /// <summary>Explicit attention factor (cos/sin multiplier), if configured.</summary>
+    public double? AttentionFactor { get; init; }
+    /// <summary>YaRN mscale / mscale_all_dim, if configured.</summary>
+    public double? Mscale { get; init; }
+    public double? MscaleAllDim { get; init; }
+    /// <summary>Long-rope per-frequency divisors for short and long contexts.</summary>
+    public double[]? ShortFactor { get; init; }
+    public double[]? LongFactor { get; init; }
+    /// <summary>Phi-3.5 long-rope cos/sin multipliers for short and long contexts.</summary>
+    public double? ShortMscale { get; init; }
+    public double? LongMscale { get; init; }
+
+    /// <summary>Reads the rope settings of a config (both conventions).</summary>
+    public static RopeSettings Read(ConfigReader config)
+    {
+        var parameters = config.Object("rope_parameters");
+        var scaling = parameters ?? config.Object("rope_scaling");
+        double theta = parameters?.OptionalDouble("rope_theta") ?? config.OptionalDouble("rope_theta") ?? 10000.0;
+        if (scaling is null) return new RopeSettings { Theta = theta };
+        string type = (scaling.String("rope_type") ?? scaling.String("type") ?? "default").ToLowerInvariant();
+        if (type == "su") type = "longrope";
+        if (type is not ("default" or "yarn" or "longrope"))
+            throw new NotSupportedException($"{scaling.Source}: rope type '{type}' is not supported (supported: default, yarn, longrope/su).");
+        return new RopeSettings
+        {
+            Theta = theta, Type = type,
+            Factor = scaling.OptionalDouble("factor") ?? 1.0,
+            BetaFast = scaling.OptionalDouble("beta_fast") ?? 32.0,
+            BetaSlow = scaling.OptionalDouble("beta_slow") ?? 1.0,
+            Truncate = scaling.Bool("truncate", true),
+            OriginalMaxPositions = scaling.OptionalInt("original_max_position_embeddings") ?? config.OptionalInt("original_max_position_embeddings"),
+            AttentionFactor = scaling.OptionalDouble("attention_factor"),
+            Mscale = scaling.OptionalDouble("mscale"),
+            MscaleAllDim = scaling.OptionalDouble("mscale_all_dim"),
+            ShortFactor = scaling.Doubles("short_factor"),
+            LongFactor = scaling.Doubles("long_factor"),
+            ShortMscale = scaling.OptionalDouble("short_mscale"),
+            LongMscale = scaling.OptionalDouble("long_mscale"),
+        };
+    }
+}

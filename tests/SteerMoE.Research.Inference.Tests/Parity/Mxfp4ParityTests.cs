@@ -1,0 +1,108 @@
+using SteerMoE.Research.Inference.Architectures;
+using SteerMoE.Research.Inference.Checkpoints;
+using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Models;
+using SteerMoE.Research.Tests;
+using Xunit.Abstractions;
+
+namespace SteerMoE.Research.Inference.Tests.Parity;
+
+/// <summary>The gpt_oss_mxfp4 fixture: experts stored as the released gpt-oss checkpoints store them.</summary>
+[Collection("Parallelism")]
+public class Mxfp4ParityTests(ITestOutputHelper output)
+{
+    private static string Dir => RepoPaths.Fixture("gpt_oss_mxfp4");
+
+    [Fact]
+    public void PackedExpertsDequantiseExactlyAsTransformers()
+    {
+        using var reference = new Reference(Path.Combine(Dir, "reference.safetensors"));
+        using var model = MoeModel.Load(Dir);
+        var c = model.Config;
+        int e = c.ExpertCount, h = c.HiddenSize, inter = c.ExpertIntermediateSize;
+        foreach (var (name, rows, cols) in new[] { ("gate_up_proj", 2 * inter, h), ("down_proj", h, inter) })
+            for (int l = 0; l < c.LayerCount; l++)
+            {
+                // transformers holds [E, cols (in), rows (out)]: the transpose of the packed [rows, cols]
+                var expected = reference.Floats($"dequantized.model.layers.{l}.mlp.experts.{name}");
+                int mismatches = 0;
+                for (int x = 0; x < e; x++)
+                {
+                    var w = GptOssArchitecture.Mxfp4Expert(model.Weights, $"model.layers.{l}.mlp.experts.{name}", x, e, rows, cols);
+                    Assert.Equal(DType.Mxfp4, w.Type);
+                    var row = new float[cols];
+                    for (int r = 0; r < rows; r++)
+                    {
+                        MatMul.WidenRow(w, r, row);
+                        for (int i = 0; i < cols; i++)
+                        {
+                            float want = expected[((long)x * cols + i) * rows + r];
+                            if (BitConverter.SingleToInt32Bits(ReferenceMatMul.Element(w, r, i)) != BitConverter.SingleToInt32Bits(want) || row[i] != want) mismatches++;
+                        }
+                    }
+                }
+                Assert.Equal(0, mismatches);
+            }
+    }
+
+    /// <summary>
+    /// The reference logits of this fixture were computed by transformers with the experts dequantised to bf16
+    /// and run in bf16 (its MXFP4 dequantise path), not fp32: an fp32 forward on the very same dequantised
+    /// weights (ours, and an independent PyTorch fp32 forward) differs from them by 3.85e-2, and emulating bf16
+    /// expert arithmetic brings that to 9.6e-3. So the 1e-4 parity is asserted where it is meaningful: the
+    /// packed MXFP4 model against the same model stored as float experts (bitwise equal), and the dequantised
+    /// values against transformers' (bitwise equal, above). Against transformers' bf16 logits we assert the
+    /// bf16-rounding bound, which still catches any layout error (a wrong gate/up interleave gives 3.7).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void PackedExpertsGiveTheLogitsOfTheSameModelInFloat(int threads)
+    {
+        using var reference = new Reference(Path.Combine(Dir, "reference.safetensors"));
+        string floatDir = WriteFloatExpertCopy(reference);
+        using var packed = MoeModel.Load(Dir);
+        using var unpacked = MoeModel.Load(floatDir);
+        Assert.Null(unpacked.Config.QuantizationMethod);
+        var ids = reference.Longs("input_ids");
+        var shape = reference.Shape("input_ids");
+        int b = (int)shape[0], t = (int)shape[1];
+        var batch = Enumerable.Range(0, b).Select(r => (IReadOnlyList<int>)ids.Skip(r * t).Take(t).Select(x => (int)x).ToArray()).ToList();
+        int saved = Parallelism.Threads;
+        Parallelism.Threads = threads;
+        try
+        {
+            var fromPacked = packed.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
+            var fromFloat = unpacked.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
+            Assert.Equal(fromFloat, fromPacked);
+            float err = HfParityTests.MaxAbs(reference.Floats("logits"), fromPacked);
+            output.WriteLine($"gpt_oss_mxfp4 logits max abs error vs transformers (bf16 experts) {err:E3} (threads {threads})");
+            Assert.True(err <= 5e-2f, $"gpt_oss_mxfp4 logits: max abs error {err} exceeds the bf16-arithmetic bound");
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>The fixture with its experts as float tensors [E, in, out] (transformers' unquantised layout), written by <see cref="SafetensorsWriter"/>.</summary>
+    private static unsafe string WriteFloatExpertCopy(Reference reference)
+    {
+        string dir = RepoPaths.TempDir("mxfp4-as-float");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, "config.json")))!.AsObject();
+        config.Remove("quantization_config");
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
+        using var source = SafetensorsFile.Open(Path.Combine(Dir, "model.safetensors"));
+        var tensors = new List<TensorToWrite>();
+        foreach (var info in source.Tensors.Values.OrderBy(x => x.Name, StringComparer.Ordinal))
+        {
+            if (info.Name.EndsWith("_blocks") || info.Name.EndsWith("_scales")) continue;
+            tensors.Add(new TensorToWrite(info.Name, info.Type, info.Shape, source.Bytes(info).ToArray()));
+        }
+        foreach (var name in new[] { "gate_up_proj", "down_proj" })
+            for (int l = 0; l < 2; l++)
+            {
+                string key = $"model.layers.{l}.mlp.experts.{name}";
+                tensors.Add(TensorToWrite.Single(key, reference.Floats("dequantized." + key), reference.Shape("dequantized." + key)));
+            }
+        SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        return dir;
+    }
+}
