@@ -10,6 +10,7 @@ foreach (var command in new Command[]
     CountsCommand.Create(),
     PlanCommand.Create(),
     PairsCommand.Create(),
+    PlotCommand.Create(),
 })
     root.Subcommands.Add(command);
 

@@ -1,0 +1,49 @@
+using SteerMoE.Research.Plots.Colors;
+using SteerMoE.Research.Plots.Layout;
+using SteerMoE.Research.Plots.Plottables;
+
+namespace SteerMoE.Research.Plots.Figures;
+
+/// <summary>
+/// Figure 1: the risk difference of every expert, layer (rows, layer 0 on top) × expert (columns), on a
+/// diverging map symmetric around 0, with the experts a steering plan activates (outlined) and deactivates
+/// (dotted) marked. The cell size adapts to the model: 8 to 128 experts, 1 to 64 layers.
+/// </summary>
+public static class RiskDifferenceHeatmap
+{
+    /// <summary>Builds the figure. <paramref name="plan"/> may be null or empty (no marks).</summary>
+    public static Figure Create(ExpertScoreGrid scores, IReadOnlyList<PlanCell>? plan = null, string? title = null, string scoreName = "risk difference")
+    {
+        plan ??= [];
+        foreach (var c in plan)
+            if (c.Layer < 0 || c.Layer >= scores.Layers || c.Expert < 0 || c.Expert >= scores.Experts)
+                throw new ArgumentException($"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}.");
+        const double width = 672, plotWidth = 520; // data area of a two-column figure, colour bar beside it
+        double cellWidth = plotWidth / scores.Experts;
+        double cellHeight = Math.Clamp(cellWidth, 5, 14);
+        double dataHeight = Math.Clamp(scores.Layers * cellHeight, 200, 640);
+        bool hasPlan = plan.Count > 0;
+        double height = dataHeight + 96 + (hasPlan ? 22 : 0);
+        var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert" };
+        var panel = figure.Panel;
+        var map = panel.Add.Heatmap(scores.Values, ColorMap.BlueWhiteRed);
+        panel.Grid = false;
+        panel.X.Label = "expert"; panel.Y.Label = "layer";
+        panel.X.IntegerTicks = panel.Y.IntegerTicks = true;
+        panel.X.Padding = panel.Y.Padding = 0;
+        panel.Y.Inverted = true;
+        panel.AddColorBar(map, scoreName);
+        if (hasPlan)
+        {
+            var on = panel.Add.CellMarkers(plan.Where(c => c.Activate).Select(c => (c.Layer, c.Expert)).ToList());
+            on.Label = $"activated ({on.Cells.Count})"; on.Kind = "activate"; on.Style = CellMarkerStyle.Outline;
+            var off = panel.Add.CellMarkers(plan.Where(c => !c.Activate).Select(c => (c.Layer, c.Expert)).ToList());
+            off.Label = $"deactivated ({off.Cells.Count})"; off.Kind = "deactivate"; off.Style = CellMarkerStyle.Dot;
+            panel.Legend = LegendPlacement.Top;
+        }
+        int nan = scores.Values.Cast<double>().Count(double.IsNaN);
+        figure.Note = $"{scores.Layers} layers × {scores.Experts} experts; red: routed more often on side 1, blue: on side 2; colour range ±{Math.Abs(map.Max).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
+            + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
+        return figure;
+    }
+}
