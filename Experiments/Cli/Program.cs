@@ -11,6 +11,7 @@ foreach (var command in new Command[]
     PlanCommand.Create(),
     PairsCommand.Create(),
     PlotCommand.Create(),
+    DetectCommand.Create(),
 })
     root.Subcommands.Add(command);
 
