@@ -32,7 +32,7 @@ public sealed class MetricComparison
         if (metrics.Count < 2) throw new ArgumentException($"--metrics: {metrics.Count} metric given; a comparison needs at least two.");
         var statistics = ExpertStatistics.Compute(table);
         var keys = metrics.Select(m => statistics.Select(m.Magnitude).ToArray()).ToArray();
-        var orders = metrics.Select(m => ExpertRanking.Order(statistics, m.Magnitude)).ToArray();
+        var orders = keys.Select(ExpertRanking.Order).ToArray();
         var pairs = new List<MetricPairAgreement>();
         for (int i = 0; i < metrics.Count; i++)
             for (int j = i + 1; j < metrics.Count; j++)

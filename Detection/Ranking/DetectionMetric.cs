@@ -32,9 +32,8 @@ public sealed record DetectionMetric(string Id, string Column, string Meaning, F
     }
 
     /// <summary>The ranking key: |score|, with NaN below every number (ranked last).</summary>
-    public double Magnitude(ExpertStatistics s)
-    {
-        double v = Score(s);
-        return double.IsNaN(v) ? -1 : Math.Abs(v);
-    }
+    public double Magnitude(ExpertStatistics s) => MagnitudeOf(Score(s));
+
+    /// <summary>|score|, NaN mapped to −1 so that it ranks below every number.</summary>
+    public static double MagnitudeOf(double score) => double.IsNaN(score) ? -1 : Math.Abs(score);
 }

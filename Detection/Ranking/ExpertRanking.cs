@@ -34,27 +34,20 @@ public sealed class ExpertRanking
 
     /// <summary>Ranks already computed statistics by <paramref name="metric"/>.</summary>
     public static ExpertRanking Rank(IReadOnlyList<ExpertStatistics> statistics, DetectionMetric metric, string source = "count table") =>
-        new(metric, Order(statistics, metric.Magnitude).Select(i => statistics[i]).ToArray(), source);
+        new(metric, Order(statistics.Select(metric.Magnitude).ToArray()).Select(i => statistics[i]).ToArray(), source);
 
     /// <summary>Computes every statistic of <paramref name="table"/> and ranks by <paramref name="metric"/>.</summary>
     public static ExpertRanking Rank(CountTable table, DetectionMetric metric) =>
         Rank(ExpertStatistics.Compute(table), metric, table.Source);
 
     /// <summary>
-    /// Indices of <paramref name="items"/> by key descending, ties by layer then expert (the items'
-    /// order when they are sorted by layer, expert, as CountTable rows are).
+    /// Indices of <paramref name="keys"/> by key descending, ties by index: for items sorted by layer, then
+    /// expert (as CountTable rows and [L*E] vectors are), ties by layer, then expert.
     /// </summary>
-    public static int[] Order(IReadOnlyList<ExpertStatistics> items, Func<ExpertStatistics, double> key)
+    public static int[] Order(IReadOnlyList<double> keys)
     {
-        var keys = items.Select(key).ToArray();
-        var order = Enumerable.Range(0, items.Count).ToArray();
-        Array.Sort(order, (x, y) =>
-        {
-            int c = keys[y].CompareTo(keys[x]);
-            if (c != 0) return c;
-            c = items[x].Counts.Layer.CompareTo(items[y].Counts.Layer);
-            return c != 0 ? c : items[x].Counts.Expert.CompareTo(items[y].Counts.Expert);
-        });
+        var order = Enumerable.Range(0, keys.Count).ToArray();
+        Array.Sort(order, (x, y) => { int c = keys[y].CompareTo(keys[x]); return c != 0 ? c : x.CompareTo(y); });
         return order;
     }
 

@@ -8,6 +8,8 @@ var root = new RootCommand("SteerMoE.Research: find the experts of an MoE model 
 foreach (var command in new Command[]
 {
     CountsCommand.Create(),
+    RankCommand.Create(),
+    CompareCommand.Create(),
 })
     root.Subcommands.Add(command);
 
