@@ -17,14 +17,14 @@ public sealed record DetectionMetric(string Id, string Column, string Meaning, F
     ];
 
     /// <summary>The metric with this id; an error listing the known ids otherwise.</summary>
-    public static DetectionMetric Get(string id) =>
+    public static DetectionMetric Get(string id, string option = "--metric") =>
         All.FirstOrDefault(m => m.Id == id)
-        ?? throw new ArgumentException($"--metric: unknown metric id '{id}'; known ids: {string.Join(", ", All.Select(m => m.Id))}.");
+        ?? throw new ArgumentException($"{option}: unknown metric id '{id}'; known ids: {string.Join(", ", All.Select(m => m.Id))}.");
 
     /// <summary>Parses a comma-separated list of ids (e.g. "rd,log-or"), each known, none twice.</summary>
     public static IReadOnlyList<DetectionMetric> ParseList(string ids)
     {
-        var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Get).ToList();
+        var list = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(id => Get(id, "--metrics")).ToList();
         if (list.Count == 0) throw new ArgumentException($"--metrics: '{ids}' names no metric; known ids: {string.Join(", ", All.Select(m => m.Id))}.");
         var twice = list.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1);
         if (twice != null) throw new ArgumentException($"--metrics: '{twice.Key}' is named twice.");

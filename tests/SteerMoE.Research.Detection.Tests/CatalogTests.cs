@@ -74,4 +74,23 @@ public class CatalogTests
         var e = Assert.Throws<FileNotFoundException>(() => new SteerMoEContext().Detection.RankFile("/nonexistent/counts.csv", "rd", "/tmp/x.csv"));
         Assert.Contains("/nonexistent/counts.csv", e.Message);
     }
+
+    [Fact]
+    public void PairResamplingDrawsFromTheContextSeed()
+    {
+        var pairs = new Detection.Pairs.PairCounts(40, 1, 2);
+        var random = new Random(2);
+        for (int p = 0; p < 40; p++)
+        {
+            pairs.Add(p, 1, 20, [random.Next(0, 15), random.Next(0, 21)]);
+            pairs.Add(p, 2, 20, [random.Next(0, 10), random.Next(0, 21)]);
+        }
+        var a = new SteerMoEContext(5).Detection.PermutationTest(pairs, 200);
+        var b = new SteerMoEContext(5).Detection.PermutationTest(pairs, 200);
+        var c = new SteerMoEContext(6).Detection.PermutationTest(pairs, 200);
+        Assert.Equal(a.P, b.P);
+        Assert.NotEqual(a.P, c.P);
+        var boot = new SteerMoEContext(5).Detection.ClusterBootstrap(pairs, 100, [1]);
+        Assert.Equal(boot.High, new SteerMoEContext(5).Detection.ClusterBootstrap(pairs, 100, [1]).High);
+    }
 }
