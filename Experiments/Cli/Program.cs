@@ -8,6 +8,9 @@ var root = new RootCommand("SteerMoE.Research: find the experts of an MoE model 
 foreach (var command in new Command[]
 {
     CountsCommand.Create(),
+    InspectCommand.Create(),
+    TraceCommand.Create(),
+    MakeRandomCommand.Create(),
 })
     root.Subcommands.Add(command);
 
