@@ -12,7 +12,9 @@ public sealed class OlmoeArchitecture : IArchitecture
     public string Name => "OlmoeForCausalLM";
 
     /// <inheritdoc />
-    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with
+    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => (r.OptionalDouble("clip_qkv") is { } clip
+        ? throw new NotSupportedException($"{r.Source}: field 'clip_qkv' = {clip}: clipping q/k/v is not supported (expected null).")
+        : c) with
     {
         ExpertCount = r.Int("num_experts"),
         ExpertIntermediateSize = r.Int("intermediate_size"),
