@@ -38,12 +38,8 @@ public sealed class Qwen2MoeArchitecture : IArchitecture
                 [w.Matrix(p + ".mlp.shared_expert.up_proj.weight", c.SharedExpertIntermediateSize, c.HiddenSize)],
                 [w.Matrix(p + ".mlp.shared_expert.down_proj.weight", c.HiddenSize, c.SharedExpertIntermediateSize)]),
             LayerParts.Linear(w, p + ".mlp.shared_expert_gate", 1, c.HiddenSize));
-        var moe = new MoeBlock(LayerParts.Linear(w, p + ".mlp.gate", c.ExpertCount, c.HiddenSize),
-            new SoftmaxTopKRouting(c.TopK, c.NormTopKProb),
-            LayerParts.PerExpertSwiGlu(w, p + ".mlp", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "gate_proj", "up_proj", "down_proj"),
-            shared);
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, c.AttentionBias),
-            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        var moe = LayerParts.GatedSwiGluMoe(w, c, p + ".mlp", new SoftmaxTopKRouting(c.TopK, c.NormTopKProb), "gate_proj", "up_proj", "down_proj", shared);
+        return LayerParts.Decoder(this, w, c, l, LayerParts.SelfAttention(w, c, l, c.AttentionBias), moe);
     }
 }
 

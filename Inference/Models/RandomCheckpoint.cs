@@ -161,8 +161,7 @@ public static class RandomCheckpoint
             int n = (int)Math.Min(buffer.Length, count - done);
             for (int i = 0; i < n; i++)
             {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-                float u = (float)((state >> 40) * (1.0 / (1UL << 24))) * 2f - 1f;   // [-1, 1)
+                float u = (float)((Next(ref state) >> 40) * (1.0 / (1UL << 24))) * 2f - 1f;   // [-1, 1)
                 buffer[i] = (ushort)(BitConverter.SingleToUInt32Bits(u * 0.034641f) >> 16);
             }
             stream.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
@@ -179,12 +178,18 @@ public static class RandomCheckpoint
             int n = (int)Math.Min(buffer.Length, count - done);
             for (int i = 0; i < n; i++)
             {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-                buffer[i] = (byte)(lo + (int)((state >> 32) % (ulong)(hi - lo)));
+                buffer[i] = (byte)(lo + (int)((Next(ref state) >> 32) % (ulong)(hi - lo)));
             }
             stream.Write(buffer, 0, n);
         }
     };
+
+    /// <summary>xorshift64: advances the state and returns it.</summary>
+    private static ulong Next(ref ulong state)
+    {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+        return state;
+    }
 
     private static ulong Mix(ulong z)
     {
