@@ -55,12 +55,14 @@ internal static class QwenConfig
             throw new NotSupportedException($"{r.Source}: fields 'decoder_sparse_step' / 'mlp_only_layers': only an MoE block in every layer is supported (step 1, no dense layers).");
     }
 
-    /// <summary>Sliding windows when use_sliding_window is on: layers from max_window_layers on use it.</summary>
+    /// <summary>Sliding windows when use_sliding_window is on: from layer_types when given, else the layers from max_window_layers on.</summary>
     public static int[] Windows(ConfigReader r, int layers)
     {
         var result = new int[layers];
         if (!r.Bool("use_sliding_window", false)) return result;
-        int window = r.Int("sliding_window"), from = r.OptionalInt("max_window_layers") ?? layers;
+        int window = r.Int("sliding_window");
+        if (r.Strings("layer_types") is not null) return ModelConfig.WindowsFromLayerTypes(r, layers, window);
+        int from = r.OptionalInt("max_window_layers") ?? layers;
         for (int l = from; l < layers; l++) result[l] = window;
         return result;
     }
