@@ -13,6 +13,9 @@ foreach (var command in new Command[]
     PlotCommand.Create(),
     RankCommand.Create(),
     CompareCommand.Create(),
+    InspectCommand.Create(),
+    TraceCommand.Create(),
+    MakeRandomCommand.Create(),
 })
     root.Subcommands.Add(command);
 
