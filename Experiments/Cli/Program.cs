@@ -8,6 +8,7 @@ var root = new RootCommand("SteerMoE.Research: find the experts of an MoE model 
 foreach (var command in new Command[]
 {
     CountsCommand.Create(),
+    BenchCommand.Create(),
 })
     root.Subcommands.Add(command);
 

@@ -132,14 +132,31 @@ public static unsafe class MatMul
                     : MicroKernels.DotScalar<TW>(xs + (long)t * kp, w + r * wStride, kp);
     }
 
-    /// <summary>`fast` on BF16 weights: x rounded to bf16, then oneDNN's bf16 GEMM against W as stored.</summary>
+    /// <summary>
+    /// `fast` on BF16 weights: x rounded to bf16, then oneDNN's bf16 GEMM against W as stored. Our workers split the
+    /// output rows into fixed 256-row slices and each calls oneDNN single-threaded on its slices: one threading
+    /// runtime (OpenMP's spinning team beside .NET's workers oversubscribes the cores), and every output computed
+    /// by the same single-threaded call shape whatever the thread count.
+    /// </summary>
     private static void FastOneDnn(float* x, in WeightMatrix w, float* y, int tokens)
     {
+        const int Slice = 256;
         ushort* xb = (ushort*)NativeMemory.AlignedAlloc((nuint)((long)tokens * w.Cols * 2), 64);   // [tokens, Cols] bf16
         try
         {
             BFloat16Rounding.ToBits(x, xb, (long)tokens * w.Cols);
-            OneDnn.GemmBf16(xb, (ushort*)w.Data, y, tokens, w.Rows, w.Cols);
+            int rows = w.Rows, cols = w.Cols;
+            ushort* data = (ushort*)w.Data;
+            int slices = (rows + Slice - 1) / Slice;
+            int minSlices = Math.Max(1, (1 << 18) / Math.Max(1, Slice * tokens * cols));
+            Parallelism.For(slices, minSlices, (s0, s1) =>
+            {
+                for (int s = s0; s < s1; s++)
+                {
+                    int r0 = s * Slice, n = Math.Min(Slice, rows - r0);
+                    OneDnn.GemmBf16(xb, data + (long)r0 * cols, y + r0, tokens, n, cols, ldy: rows, threads: 1);
+                }
+            });
         }
         finally { NativeMemory.AlignedFree(xb); }
     }

@@ -45,16 +45,18 @@ public static unsafe class OneDnn
     public static string Description { get; }
 
     /// <summary>
-    /// y [m, n] fp32 = a [m, k] bf16 · bᵀ, b [n, k] bf16 (both row-major, K contiguous), on
-    /// <see cref="Parallelism.Threads"/> OpenMP threads. Throws with the status name when oneDNN fails.
+    /// y [m, n] fp32 (row stride <paramref name="ldy"/>, default n) = a [m, k] bf16 · bᵀ, b [n, k] bf16 (both
+    /// row-major, K contiguous), on <paramref name="threads"/> OpenMP threads of the calling thread (default
+    /// <see cref="Parallelism.Threads"/>). Throws with the status name when oneDNN fails.
     /// </summary>
-    public static void GemmBf16(ushort* a, ushort* b, float* y, int m, int n, int k)
+    public static void GemmBf16(ushort* a, ushort* b, float* y, int m, int n, int k, long ldy = 0, int threads = 0)
     {
         if (!Available) throw new InvalidOperationException($"oneDNN bf16 GEMM unavailable: {Description}.");
-        if (OmpSetNumThreads != null) OmpSetNumThreads(Parallelism.Threads);
-        int status = Gemm((byte)'N', (byte)'T', m, n, k, 1f, a, k, b, k, 0f, y, n);
+        if (OmpSetNumThreads != null) OmpSetNumThreads(threads > 0 ? threads : Parallelism.Threads);
+        long ldc = ldy > 0 ? ldy : n;
+        int status = Gemm((byte)'N', (byte)'T', m, n, k, 1f, a, k, b, k, 0f, y, ldc);
         if (status != 0)
-            throw new InvalidOperationException($"oneDNN dnnl_gemm_bf16bf16f32('N', 'T', M={m}, N={n}, K={k}) failed: {StatusName(status)} ({status}).");
+            throw new InvalidOperationException($"oneDNN dnnl_gemm_bf16bf16f32('N', 'T', M={m}, N={n}, K={k}, lda={k}, ldb={k}, ldc={ldc}) failed: {StatusName(status)} ({status}).");
     }
 
     private static string StatusName(int status) => status switch

@@ -203,6 +203,21 @@ public unsafe class MatMulTests
         if (!OneDnn.Available) Assert.Equal(managed, fast);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(64)]
+    public void FastIsBitIdenticalForOneAndTwoThreads(int tokens)
+    {
+        // 1000 rows = 3 full 256-row oneDNN slices and a partial one.
+        const int rows = 1000, cols = 512;
+        var random = new Random(tokens);
+        using var w = Weights(DType.BF16, random, rows, cols, smallIntegers: false);
+        var x = Random(random, tokens * cols, smallIntegers: false);
+        var one = With(MatMul.Isa, 1, () => Run(x, w.Matrix, tokens, Precision.Fast));
+        Assert.Equal(one, With(MatMul.Isa, 2, () => Run(x, w.Matrix, tokens, Precision.Fast)));
+    }
+
     [Fact]
     public void RejectsBuffersThatAreTooShort()
     {
