@@ -16,6 +16,7 @@ foreach (var command in new Command[]
     InspectCommand.Create(),
     TraceCommand.Create(),
     MakeRandomCommand.Create(),
+    BenchCommand.Create(),
 })
     root.Subcommands.Add(command);
 
