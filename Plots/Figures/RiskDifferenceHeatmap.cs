@@ -18,10 +18,11 @@ public static class RiskDifferenceHeatmap
         foreach (var c in plan)
             if (c.Layer < 0 || c.Layer >= scores.Layers || c.Expert < 0 || c.Expert >= scores.Experts)
                 throw new ArgumentException($"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}.");
-        const double width = 672, plotWidth = 520; // data area of a two-column figure, colour bar beside it
+        // Data area at most 520 px (a two-column figure with its colour bar); few experts get at most 40 px each.
+        double plotWidth = Math.Min(520, scores.Experts * 40.0), width = plotWidth + 152;
         double cellWidth = plotWidth / scores.Experts;
         double cellHeight = Math.Clamp(cellWidth, 5, 14);
-        double dataHeight = Math.Clamp(scores.Layers * cellHeight, 200, 640);
+        double dataHeight = Math.Clamp(scores.Layers * cellHeight, Math.Min(200, scores.Layers * 40.0), 640);
         bool hasPlan = plan.Count > 0;
         double height = dataHeight + 96 + (hasPlan ? 22 : 0);
         var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert" };
@@ -42,7 +43,7 @@ public static class RiskDifferenceHeatmap
             panel.Legend = LegendPlacement.Top;
         }
         int nan = scores.Values.Cast<double>().Count(double.IsNaN);
-        figure.Note = $"{scores.Layers} layers × {scores.Experts} experts; red: routed more often on side 1, blue: on side 2; colour range ±{Math.Abs(map.Max).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
+        figure.Note = $"{TopExpertsPerLayer.Plural(scores.Layers, "layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{Math.Abs(map.Max).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
             + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
         return figure;
     }
