@@ -102,10 +102,11 @@ public sealed class Figure
             foreach (var p in _panels) p.Legend = LegendPlacement.None;
             top += FontMetrics.LineHeight(FontSize) + 8;
         }
-        double bottom = 4;
-        // Notes are measured after rendering; reserve one line when a note is set or points may be skipped.
-        bool mayNote = Note.Length > 0 || _panels.Any(p => p.Plottables.OfType<Plottables.Scatter>().Any());
-        if (mayNote) bottom += FontMetrics.LineHeight(FontSize * 0.9) * 2 + 2;
+        double bottom = 4, noteSize = FontSize * 0.9;
+        // The note wraps; one more line is kept for what rendering reports (points left out of a scatter).
+        var noteLines = Note.Length > 0 ? FontMetrics.Wrap(Note, noteSize, Width - 16) : [];
+        int reserved = noteLines.Count + (_panels.Any(p => p.Plottables.OfType<Plottables.Scatter>().Any()) ? 1 : 0);
+        if (reserved > 0) bottom += FontMetrics.LineHeight(noteSize) * reserved + 4;
         var content = new PixelRect(4, top, Width - 8, Height - top - bottom);
         if (content.Height < 40 || content.Width < 40) throw new ArgumentException($"figure {Width} × {Height}: too small for its title and notes.");
 
@@ -155,14 +156,12 @@ public sealed class Figure
         }
         if (Title.Length > 0)
             svg.Text(Width / 2, 4 + FontSize * 1.3, FontMetrics.Fit(Title, FontSize * 1.3, Width - 8, bold: true), FontSize * 1.3, "middle", bold: true, extra: "class=\"figure-title\"");
-        var lines = new List<string>();
-        if (Note.Length > 0) lines.Add(Note);
-        lines.AddRange(notes);
-        double ny = Height - bottom + FontSize * 0.9 + 2;
-        foreach (var line in lines.Take(2))
+        var lines = noteLines.Concat(notes.Count > 0 ? [string.Join("; ", notes)] : []).Take(reserved);
+        double ny = Height - bottom + noteSize + 4;
+        foreach (var line in lines)
         {
-            svg.Text(8, ny, FontMetrics.Fit(line, FontSize * 0.9, Width - 16), FontSize * 0.9, fill: "#555555", extra: "class=\"note\"");
-            ny += FontMetrics.LineHeight(FontSize * 0.9);
+            svg.Text(8, ny, FontMetrics.Fit(line, noteSize, Width - 16), noteSize, fill: "#555555", extra: "class=\"note\"");
+            ny += FontMetrics.LineHeight(noteSize);
         }
         RenderNotes = notes;
         svg.Raw("</svg>\n");

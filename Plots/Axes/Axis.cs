@@ -97,8 +97,8 @@ public sealed class Axis
     public IReadOnlyList<Tick> Ticks(double lengthPx, double fontSize)
     {
         if (ManualTicks != null) return Thin(FitManual(ManualTicks.Where(t => Contains(t.Value)).ToList(), lengthPx, fontSize), lengthPx, fontSize);
-        // At most one tick per 55 px across, 28 px down: a calm axis; fewer when the labels need the room.
-        int maxCount = Math.Max(2, (int)(lengthPx / (IsHorizontal ? 55 : 28)));
+        // At most one tick per 55 px across (28 px for indices), 28 px down: a calm axis; fewer when the labels need the room.
+        int maxCount = Math.Max(2, (int)(lengthPx / (IsHorizontal && !IntegerTicks ? 55 : 28)));
         for (int target = maxCount; target >= 2; target--)
         {
             var ticks = IsLog ? LogTicks(target) : LinearTicks(target);

@@ -22,10 +22,15 @@ public static class RiskDifferenceHeatmap
         double plotWidth = Math.Min(520, scores.Experts * 40.0), width = plotWidth + 152;
         double cellWidth = plotWidth / scores.Experts;
         double cellHeight = Math.Clamp(cellWidth, 5, 14);
-        double dataHeight = Math.Clamp(scores.Layers * cellHeight, Math.Min(200, scores.Layers * 40.0), 640);
+        double dataHeight = Math.Clamp(scores.Layers * cellHeight, Math.Min(200, Math.Max(120, scores.Layers * 40.0)), 640); // >= 120 px: room for the colour bar's ticks and title
         bool hasPlan = plan.Count > 0;
         double height = dataHeight + 96 + (hasPlan ? 22 : 0);
-        var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert" };
+        int nan = scores.Values.Cast<double>().Count(double.IsNaN);
+        string note = $"{TopExpertsPerLayer.Plural(scores.Layers, "layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{SymmetricLimit(scores).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
+            + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
+        // A narrow figure (few experts) wraps its note over more lines.
+        height += (Text.FontMetrics.Wrap(note, 11 * 0.9, width - 16).Count - 1) * Text.FontMetrics.LineHeight(11 * 0.9);
+        var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert", Note = note };
         var panel = figure.Panel;
         var map = panel.Add.Heatmap(scores.Values, ColorMap.BlueWhiteRed);
         panel.Grid = false;
@@ -42,9 +47,12 @@ public static class RiskDifferenceHeatmap
             off.Label = $"deactivated ({off.Cells.Count})"; off.Kind = "deactivate"; off.Style = CellMarkerStyle.Dot;
             panel.Legend = LegendPlacement.Top;
         }
-        int nan = scores.Values.Cast<double>().Count(double.IsNaN);
-        figure.Note = $"{TopExpertsPerLayer.Plural(scores.Layers, "layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{Math.Abs(map.Max).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
-            + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
         return figure;
+    }
+
+    private static double SymmetricLimit(ExpertScoreGrid scores)
+    {
+        var finite = scores.Values.Cast<double>().Where(double.IsFinite).ToArray();
+        return finite.Length == 0 ? 1 : finite.Max(Math.Abs) is var m && m > 0 ? m : 1;
     }
 }
