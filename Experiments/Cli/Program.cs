@@ -8,6 +8,8 @@ var root = new RootCommand("SteerMoE.Research: find the experts of an MoE model 
 foreach (var command in new Command[]
 {
     CountsCommand.Create(),
+    TokenizeCommand.Create(),
+    BenchTokenizerCommand.Create(),
 })
     root.Subcommands.Add(command);
 
