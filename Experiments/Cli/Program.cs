@@ -17,6 +17,8 @@ foreach (var command in new Command[]
     TraceCommand.Create(),
     MakeRandomCommand.Create(),
     BenchCommand.Create(),
+    TokenizeCommand.Create(),
+    BenchTokenizerCommand.Create(),
 })
     root.Subcommands.Add(command);
 
