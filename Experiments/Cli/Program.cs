@@ -11,6 +11,14 @@ foreach (var command in new Command[]
     PlanCommand.Create(),
     PairsCommand.Create(),
     PlotCommand.Create(),
+    RankCommand.Create(),
+    CompareCommand.Create(),
+    InspectCommand.Create(),
+    TraceCommand.Create(),
+    MakeRandomCommand.Create(),
+    BenchCommand.Create(),
+    TokenizeCommand.Create(),
+    BenchTokenizerCommand.Create(),
     DetectCommand.Create(),
 })
     root.Subcommands.Add(command);
