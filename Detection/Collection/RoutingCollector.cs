@@ -103,6 +103,10 @@ public static class RoutingCollector
         else if (resumed && logRows > 0)
             throw new ArgumentException($"{checkpointPath}: the run being resumed wrote a routing log; resume it with --routing-log.");
 
+        PairCountsFile.Writer pairLog;
+        try { pairLog = new PairCountsFile.Writer(runDirectory, config.LayerCount, config.ExpertCount, resumed ? done : null); }
+        catch { log?.Dispose(); throw; }
+
         var clock = Stopwatch.StartNew();
         long sessionTokens = 0, lastCheckpoint = done;
         long stopAt = Math.Min(pairsTotal, options.StopAfterPairs ?? long.MaxValue);
@@ -113,12 +117,12 @@ public static class RoutingCollector
             void Save() => new CollectionCheckpoint(done, fingerprint, inputs, counts, promptTokens, log?.Rows ?? 0).Save(checkpointPath);
             void Run()
             {
-                int forwarded = RunBatch(model, batch, counts, forward, log, config.TopK);
+                int forwarded = RunBatch(model, batch, counts, forward, log, pairLog, config.TopK);
                 done += batch.Count; promptTokens += forwarded; sessionTokens += forwarded;
                 batch.Clear();
                 if (done - lastCheckpoint >= options.CheckpointEvery || done == stopAt)
                 {
-                    log?.Flush();
+                    log?.Flush(); pairLog.Flush();
                     Save();
                     lastCheckpoint = done;
                 }
@@ -134,26 +138,30 @@ public static class RoutingCollector
             }
             if (batch.Count > 0 && !options.Cancellation.IsCancellationRequested) Run();
             batch.Clear();
-            if (done != lastCheckpoint || !File.Exists(checkpointPath)) { log?.Flush(); Save(); }
+            if (done != lastCheckpoint || !File.Exists(checkpointPath)) { log?.Flush(); pairLog.Flush(); Save(); }
         }
-        finally { log?.Dispose(); }
+        finally { log?.Dispose(); pairLog.Dispose(); }
 
         return new CollectionResult(counts, inputs, done == pairsTotal, done, pairsTotal, promptTokens, tokensTotal, log?.Rows ?? 0, clock.Elapsed, sessionTokens);
     }
 
     /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>
-    private static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, ForwardOptions forward, RoutingLogWriter? log, int topK)
+    private static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
     {
         var sequences = new List<IReadOnlyList<int>>(batch.Count * 2);
         foreach (var p in batch) { sequences.Add(p.Side1.Ids); sequences.Add(p.Side2.Ids); }
         var observer = new SpanCountingObserver(counts, batch, topK, keepRouting: log != null);
         model.Forward(sequences, forward with { Observer = observer });
         int tokens = 0;
-        foreach (var p in batch)
+        var spanTokens = new int[batch.Count * 2];   // [B, 2]
+        for (int i = 0; i < batch.Count; i++)
         {
+            var p = batch[i];
             counts.Tokens1 += p.Side1.SpanLength; counts.Tokens2 += p.Side2.SpanLength;
+            spanTokens[2 * i] = p.Side1.SpanLength; spanTokens[2 * i + 1] = p.Side2.SpanLength;
             tokens += p.Side1.Ids.Length + p.Side2.Ids.Length;
         }
+        pairLog.Append(observer.PerSequence, spanTokens);
         if (log != null)
         {
             var rows = new RoutingLogToken[tokens];

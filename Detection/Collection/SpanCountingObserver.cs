@@ -14,6 +14,7 @@ internal sealed class SpanCountingObserver : IRoutingObserver
     private readonly int[] _spanStart, _spanEnd;   // [S] per sequence
     private readonly float[]? _logits;             // [T, L, E] for the routing log
     private readonly int[]? _topK;                 // [T, L, k]
+    private readonly int[] _perSequence;          // [S, L, E] activations of each sequence's span
     private readonly int _layers;
 
     public SpanCountingObserver(ActivationCounts counts, IReadOnlyList<EncodedPair> batch, int topK, bool keepRouting)
@@ -21,6 +22,7 @@ internal sealed class SpanCountingObserver : IRoutingObserver
         _counts = counts; _layers = counts.Layers;
         _spanStart = new int[batch.Count * 2]; _spanEnd = new int[batch.Count * 2];
         int tokens = 0;
+        _perSequence = new int[batch.Count * 2 * _layers * counts.Experts];
         for (int i = 0; i < batch.Count; i++)
         {
             _spanStart[2 * i] = batch[i].Side1.SpanStart; _spanEnd[2 * i] = batch[i].Side1.SpanEnd;
@@ -38,6 +40,8 @@ internal sealed class SpanCountingObserver : IRoutingObserver
     public float[]? RouterLogits => _logits;
     /// <summary>[T, L, k] chosen experts, when kept.</summary>
     public int[]? TopKIndex => _topK;
+    /// <summary>[S, L, E] span activations per sequence (= [B, 2, L, E]: pair, side, layer, expert).</summary>
+    public int[] PerSequence => _perSequence;
 
     public void OnRouting(in RoutingBatch batch)
     {
@@ -55,7 +59,13 @@ internal sealed class SpanCountingObserver : IRoutingObserver
             }
             if (p < _spanStart[s] || p >= _spanEnd[s]) continue;
             var activations = (s & 1) == 0 ? _counts.Activations1 : _counts.Activations2;
-            for (int j = 0; j < k; j++) activations[offset + index[t * k + j]]++;
+            int own = (s * _layers + layer) * e;
+            for (int j = 0; j < k; j++)
+            {
+                int expert = index[t * k + j];
+                activations[offset + expert]++;
+                _perSequence[own + expert]++;
+            }
         }
     }
 }

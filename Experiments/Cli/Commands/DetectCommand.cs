@@ -22,9 +22,10 @@ internal static class DetectCommand
         var routingLog = new Option<bool>("--routing-log") { Description = "also write every token's router logits and top-k as .npy arrays into RUN_DIR/routing-log" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or its folder (with the chat template) when not in --model" };
         var every = new Option<int>("--checkpoint-every") { Description = "write checkpoint.json after this many pairs", DefaultValueFactory = _ => 64 };
+        var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs };
+            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric };
         command.SetAction(result =>
         {
             var context = new SteerMoEContext();
@@ -57,7 +58,7 @@ internal static class DetectCommand
                                     task.MaxValue = p.TokensTotal; task.Value = p.TokensDone;
                                     task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.PairsDone}/{p.PairsTotal} pairs, {p.TokensPerSecond:F0} tok/s");
                                 },
-                            });
+                            }, result.GetValue(metric)!);
                         });
                 else
                 {
@@ -71,7 +72,7 @@ internal static class DetectCommand
                             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                                 $"detect: {p.PairsDone}/{p.PairsTotal} pairs, {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s"));
                         },
-                    });
+                    }, result.GetValue(metric)!);
                 }
                 var r = run.Result;
                 if (!r.Completed)

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using SteerMoE.Research.Data.Counts;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Detection.Collection;
+using SteerMoE.Research.Detection.Pairs;
+using SteerMoE.Research.Detection.Ranking;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Running;
@@ -24,31 +26,44 @@ public sealed partial class DetectionCatalog
 {
     /// <summary>counts.csv of a run folder.</summary>
     public const string CountsFileName = "counts.csv";
+    /// <summary>ranking.csv of a run folder.</summary>
+    public const string RankingFileName = "ranking.csv";
     /// <summary>run.json of a run folder.</summary>
     public const string RunFileName = "run.json";
 
     /// <summary>
     /// Runs detection collection (docs/CONTRACTS.md §14): counts every pair of <paramref name="pairsPath"/> through
     /// the model in <paramref name="modelDirectory"/>, checkpointing into <paramref name="runDirectory"/>; when every
-    /// pair is counted writes counts.csv and run.json there and removes the checkpoint. A stopped or cancelled run
-    /// writes only its checkpoint (resume with <see cref="CollectionOptions.Resume"/>).
+    /// pair is counted writes counts.csv, ranking.csv (every statistic, ordered by <paramref name="metricId"/>) and
+    /// run.json there and removes the checkpoint; pair_counts.npy and pair_tokens.npy (per-pair counts,
+    /// <see cref="LoadPairCounts"/>) are streamed as it goes. A stopped or cancelled run leaves its checkpoint
+    /// (resume with <see cref="CollectionOptions.Resume"/>).
     /// </summary>
-    public DetectionRun Collect(string modelDirectory, string pairsPath, string runDirectory, CollectionOptions? options = null)
+    public DetectionRun Collect(string modelDirectory, string pairsPath, string runDirectory, CollectionOptions? options = null, string metricId = "rd")
     {
         options ??= new CollectionOptions();
+        var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
         using var model = MoeModel.Load(modelDirectory);
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
         if (!result.Completed) return new DetectionRun(result, runDirectory, []);
         var files = new List<string>();
         string counts = Path.Combine(runDirectory, CountsFileName);
-        result.Counts.ToCountTable(counts).Save(counts);
+        var table = result.Counts.ToCountTable(counts);
+        table.Save(counts);
         files.Add(CountsFileName);
+        ExpertRanking.Rank(table, metric).Save(Path.Combine(runDirectory, RankingFileName));
+        files.Add(RankingFileName);
+        files.Add(PairCountsFile.CountsName);
+        files.Add(PairCountsFile.TokensName);
         files.Add(RunFileName);
-        var run = RunRecord(model, pairsPath, options, result, files);
+        var run = RunRecord(model, pairsPath, options, result, files, metric.Id);
         AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFileName), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.Delete(RoutingCollector.CheckpointPath(runDirectory));
         return new DetectionRun(result, runDirectory, files);
     }
+
+    /// <summary>The per-pair counts a run streamed (pair_counts.npy, pair_tokens.npy), for the pair-level statistics.</summary>
+    public PairCounts LoadPairCounts(string runDirectory) => PairCountsFile.Load(runDirectory);
 
     /// <summary>
     /// Parses `--var NAME=VALUE` template variables: a VALUE that is JSON (true, false, null, a number, a quoted
@@ -72,7 +87,7 @@ public sealed partial class DetectionCatalog
         return variables;
     }
 
-    private static JsonObject RunRecord(MoeModel model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files)
+    private static JsonObject RunRecord(MoeModel model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId)
     {
         var c = model.Config;
         var inputs = result.Inputs;
@@ -92,7 +107,7 @@ public sealed partial class DetectionCatalog
             ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.PairsTotal },
             ["settings"] = new JsonObject
             {
-                ["precision"] = inputs.Precision, ["batch"] = options.Batch,
+                ["precision"] = inputs.Precision, ["batch"] = options.Batch, ["metric"] = metricId,
                 ["variables"] = JsonNode.Parse(inputs.Variables), ["routing_log"] = options.RoutingLog,
                 ["target"] = "last occurrence of the target's token ids (tokenized alone, no special tokens) in the prompt's ids",
             },
