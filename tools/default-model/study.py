@@ -69,6 +69,40 @@ def detect(model, tok, pairs, name):
     return counts, n
 
 
+@torch.no_grad()
+def detect_decision(model, tok, pairs, name):
+    """Decision-position detection (not the authors'): for each pair's prompt, the routing of the last prompt
+    token (`<|assistant|>`, where the first answer token is chosen), grouped by the model's own greedy choice:
+    side 1 = prompts where it picks behaviour 1's first token, side 2 = behaviour 2's. Prompts picking neither
+    are skipped."""
+    cfg = model.cfg
+    L, E = cfg.num_hidden_layers, cfg.num_local_experts
+    counts = [torch.zeros(L, E, dtype=torch.long), torch.zeros(L, E, dtype=torch.long)]
+    n = [0, 0]
+    captured = {}
+
+    def observer(layer, z, idx):
+        captured[layer] = idx
+
+    for moe in model.moe_blocks():
+        moe.observer = observer
+    for row in pairs:
+        ids = tok.encode(apply_chat_template(row["messages_0"][:-1], True))
+        top = int(model(torch.tensor([ids]))[0, -1].argmax())
+        firsts = [tok.encode(row["messages_0_target"])[0], tok.encode(row["messages_1_target"])[0]]
+        if top not in firsts:
+            continue
+        j = firsts.index(top)
+        for l in range(L):
+            counts[j][l] += torch.bincount(captured[l][-1], minlength=E)
+        n[j] += 1
+    for moe in model.moe_blocks():
+        moe.observer = None
+    if min(n) == 0:
+        raise ValueError(f"{name}: the model never chooses one of the behaviours on the detection prompts: {n}")
+    return counts, n
+
+
 def risk_difference(counts, n):
     return counts[0].double() / n[0] - counts[1].double() / n[1]      # [L, E]
 
@@ -157,6 +191,9 @@ def main():
     ap.add_argument("--grid", default="1/0,2/0,4/0,0/1,0/2,0/4,2/2,4/4")
     ap.add_argument("--full", action="store_true", help="also whole-answer greedy exact-match rates")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--detect", choices=["target", "decision"], default="target",
+                    help="target: the authors' teacher-forced answer span; decision: the last prompt token, "
+                         "grouped by the model's own greedy choice")
     a = ap.parse_args()
     torch.set_num_threads(1)  # 2 threads on a loaded 2-core machine stall on OpenMP barriers
     model = load_checkpoint(a.model)
@@ -169,7 +206,7 @@ def main():
     for b, (name1, name2) in BEHAVIOURS.items():
         pairs = read_jsonl(os.path.join(a.data, f"{b}.pairs.jsonl"))
         rows = read_jsonl(os.path.join(a.data, f"{b}.eval.jsonl"))
-        counts, n = detect(model, tok, pairs, b)
+        counts, n = (detect if a.detect == "target" else detect_decision)(model, tok, pairs, b)
         rd = risk_difference(counts, n)
         with open(os.path.join(a.out, f"{b}.counts.csv"), "w", newline="") as f:
             w = csv.writer(f)
