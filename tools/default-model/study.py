@@ -40,13 +40,9 @@ def last_occurrence(ids, target, where):
     raise ValueError(f"{where}: target span not found in the prompt ids")
 
 
-@torch.no_grad()
-def detect(model, tok, pairs, name):
-    """counts[j] [L, E] activations on side j, n[j] counted tokens."""
-    cfg = model.cfg
-    L, E = cfg.num_hidden_layers, cfg.num_local_experts
-    counts = [torch.zeros(L, E, dtype=torch.long), torch.zeros(L, E, dtype=torch.long)]
-    n = [0, 0]
+def capture_routing(model):
+    """Installs an observer on every MoE block; returns the dict it fills: layer -> top-k index [T, k] of the
+    last forward."""
     captured = {}
 
     def observer(layer, z, idx):
@@ -54,6 +50,22 @@ def detect(model, tok, pairs, name):
 
     for moe in model.moe_blocks():
         moe.observer = observer
+    return captured
+
+
+def release_routing(model):
+    for moe in model.moe_blocks():
+        moe.observer = None
+
+
+@torch.no_grad()
+def detect(model, tok, pairs, name):
+    """counts[j] [L, E] activations on side j, n[j] counted tokens."""
+    cfg = model.cfg
+    L, E = cfg.num_hidden_layers, cfg.num_local_experts
+    counts = [torch.zeros(L, E, dtype=torch.long), torch.zeros(L, E, dtype=torch.long)]
+    n = [0, 0]
+    captured = capture_routing(model)
     for r, row in enumerate(pairs):
         for j in range(2):
             ids = tok.encode(apply_chat_template(row[f"messages_{j}"], False))
@@ -64,8 +76,7 @@ def detect(model, tok, pairs, name):
                 idx = captured[l][s:s + len(target)]                 # [span, k]
                 counts[j][l] += torch.bincount(idx.reshape(-1), minlength=E)
             n[j] += len(target)
-    for moe in model.moe_blocks():
-        moe.observer = None
+    release_routing(model)
     return counts, n
 
 
@@ -79,13 +90,7 @@ def detect_decision(model, tok, pairs, name):
     L, E = cfg.num_hidden_layers, cfg.num_local_experts
     counts = [torch.zeros(L, E, dtype=torch.long), torch.zeros(L, E, dtype=torch.long)]
     n = [0, 0]
-    captured = {}
-
-    def observer(layer, z, idx):
-        captured[layer] = idx
-
-    for moe in model.moe_blocks():
-        moe.observer = observer
+    captured = capture_routing(model)
     for row in pairs:
         ids = tok.encode(apply_chat_template(row["messages_0"][:-1], True))
         top = int(model(torch.tensor([ids]))[0, -1].argmax())
@@ -96,8 +101,7 @@ def detect_decision(model, tok, pairs, name):
         for l in range(L):
             counts[j][l] += torch.bincount(captured[l][-1], minlength=E)
         n[j] += 1
-    for moe in model.moe_blocks():
-        moe.observer = None
+    release_routing(model)
     if min(n) == 0:
         raise ValueError(f"{name}: the model never chooses one of the behaviours on the detection prompts: {n}")
     return counts, n
