@@ -104,11 +104,15 @@ public sealed partial class PlotCatalog
     /// paths written.
     /// </summary>
     public IReadOnlyList<string> WriteFigures(IReadOnlyList<PlotInput> inputs, IReadOnlyList<PlanCell>? plan, string outDir,
-        bool png, int topN = 50, string scatterX = RiskDifferenceColumn, string scatterY = LogOddsRatioColumn)
+        bool png, int topN = 50, string scatterX = RiskDifferenceColumn, string scatterY = LogOddsRatioColumn, string planSource = "plan")
     {
         if (inputs.Count == 0) throw new ArgumentException("plot: no inputs; give at least one --counts or --ranking table.");
         var duplicate = inputs.GroupBy(i => FileLabel(i.Label)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new ArgumentException($"plot: two inputs are labelled '{duplicate.Key}'; give each its own label with LABEL=FILE.");
+        foreach (var input in inputs)
+            foreach (var c in plan ?? [])
+                if (c.Layer >= input.Counts.LayerCount || c.Expert >= input.Counts.ExpertCount)
+                    throw new ArgumentException($"{planSource}: layer {c.Layer}, expert {c.Expert} is steered, but {input.Counts.Source} has layers 0..{input.Counts.LayerCount - 1} and experts 0..{input.Counts.ExpertCount - 1}.");
         var written = new List<string>();
         var report = new HtmlReport("SteerMoE figures");
         void Save(Figure figure, string name, string caption)
