@@ -132,9 +132,9 @@ public sealed partial class PlotCatalog
                 $"{input.Label}: {scatterX} vs {scatterY}"), $"scatter.{tag}.{FileLabel(scatterX)}-vs-{FileLabel(scatterY)}",
                 $"{input.Label}: {scatterX} against {scatterY}, one point per expert, coloured by the smaller activation count");
         }
-        int n = Math.Min(topN, inputs.Min(i => i.Counts.Rows.Count));
-        Save(TopExpertsPerLayer.Create(inputs.Select(i => i.Grid(RiskDifferenceColumn)).ToList(), n), "top-experts-per-layer",
-            $"Layers of the top {n} experts by risk difference, per input");
+        // An input with fewer than N scores of a sign simply contributes all of them.
+        Save(TopExpertsPerLayer.Create(inputs.Select(i => i.Grid(RiskDifferenceColumn)).ToList(), topN), "top-experts-per-layer",
+            $"Layers of the top {topN} experts by risk difference, per input");
         string html = Path.Combine(outDir, "figures.html");
         report.Save(html); written.Add(html);
         return written;
