@@ -11,6 +11,8 @@ foreach (var command in new Command[]
     PlanCommand.Create(),
     PairsCommand.Create(),
     PlotCommand.Create(),
+    GenerateCommand.Create(),
+    ExperimentCommand.Create(),
 })
     root.Subcommands.Add(command);
 
