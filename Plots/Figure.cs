@@ -41,6 +41,11 @@ public sealed class Figure
     /// into one HTML page, where ids share one namespace.
     /// </summary>
     public string IdPrefix { get; set; } = "";
+    /// <summary>
+    /// Draws one legend for all panels, in a row under the figure title (small multiples that share their
+    /// series): the entries of every panel, one per distinct label; the panels' own legends are turned off.
+    /// </summary>
+    public bool SharedLegend { get; set; }
     /// <summary>Base font size of the title and notes.</summary>
     public double FontSize { get; set; } = 11;
     /// <summary>The panels, in creation order.</summary>
@@ -90,10 +95,18 @@ public sealed class Figure
     {
         var notes = new List<string>();
         double top = 4 + (Title.Length > 0 ? FontMetrics.LineHeight(FontSize * 1.3) + 4 : 0);
-        double bottom = 4;
-        // Notes are measured after rendering; reserve one line when a note is set or points may be skipped.
-        bool mayNote = Note.Length > 0 || _panels.Any(p => p.Plottables.OfType<Plottables.Scatter>().Any());
-        if (mayNote) bottom += FontMetrics.LineHeight(FontSize * 0.9) * 2 + 2;
+        var shared = SharedLegend ? _panels.SelectMany(p => p.LegendEntries).DistinctBy(p => p.Label).ToList() : [];
+        double legendTop = top;
+        if (shared.Count > 0)
+        {
+            foreach (var p in _panels) p.Legend = LegendPlacement.None;
+            top += FontMetrics.LineHeight(FontSize) + 8;
+        }
+        double bottom = 4, noteSize = FontSize * 0.9;
+        // The note wraps; one more line is kept for what rendering reports (points left out of a scatter).
+        var noteLines = Note.Length > 0 ? FontMetrics.Wrap(Note, noteSize, Width - 16) : [];
+        int reserved = noteLines.Count + (_panels.Any(p => p.Plottables.OfType<Plottables.Scatter>().Any()) ? 1 : 0);
+        if (reserved > 0) bottom += FontMetrics.LineHeight(noteSize) * reserved + 4;
         var content = new PixelRect(4, top, Width - 8, Height - top - bottom);
         if (content.Height < 40 || content.Width < 40) throw new ArgumentException($"figure {Width} × {Height}: too small for its title and notes.");
 
@@ -102,9 +115,9 @@ public sealed class Figure
         foreach (var p in _panels.Where(p => p.Attachment != null))
         {
             var (main, side, _) = p.Attachment!.Value;
-            var shared = side == PanelSide.Top ? (p.X, main.X) : (p.Y, main.Y);
-            shared.Item1.IsLog = shared.Item2.IsLog; shared.Item1.Inverted = shared.Item2.Inverted;
-            shared.Item1.SetLimits(shared.Item2.Lo, shared.Item2.Hi);
+            var axes = side == PanelSide.Top ? (p.X, main.X) : (p.Y, main.Y);
+            axes.Item1.IsLog = axes.Item2.IsLog; axes.Item1.Inverted = axes.Item2.Inverted;
+            axes.Item1.SetLimits(axes.Item2.Lo, axes.Item2.Hi);
             p.ResolveLimits();
         }
         double cellW = content.Width / GridColumns, cellH = content.Height / GridRows;
@@ -135,16 +148,20 @@ public sealed class Figure
         if (Title.Length > 0) svg.Raw($"<title>{SvgFormat.Escape(Title)}</title>\n");
         svg.Rect(0, 0, Width, Height, "#ffffff", "class=\"background\"");
         foreach (var p in _panels) p.Render(svg, notes, IdPrefix);
+        if (shared.Count > 0)
+        {
+            svg.OpenGroup("class=\"legend shared\"");
+            Panel.RenderLegendRow(svg, shared, 8, legendTop + 2, Width - 16, FontSize);
+            svg.CloseGroup();
+        }
         if (Title.Length > 0)
             svg.Text(Width / 2, 4 + FontSize * 1.3, FontMetrics.Fit(Title, FontSize * 1.3, Width - 8, bold: true), FontSize * 1.3, "middle", bold: true, extra: "class=\"figure-title\"");
-        var lines = new List<string>();
-        if (Note.Length > 0) lines.Add(Note);
-        lines.AddRange(notes);
-        double ny = Height - bottom + FontSize * 0.9 + 2;
-        foreach (var line in lines.Take(2))
+        var lines = noteLines.Concat(notes.Count > 0 ? [string.Join("; ", notes)] : []).Take(reserved);
+        double ny = Height - bottom + noteSize + 4;
+        foreach (var line in lines)
         {
-            svg.Text(8, ny, FontMetrics.Fit(line, FontSize * 0.9, Width - 16), FontSize * 0.9, fill: "#555555", extra: "class=\"note\"");
-            ny += FontMetrics.LineHeight(FontSize * 0.9);
+            svg.Text(8, ny, FontMetrics.Fit(line, noteSize, Width - 16), noteSize, fill: "#555555", extra: "class=\"note\"");
+            ny += FontMetrics.LineHeight(noteSize);
         }
         RenderNotes = notes;
         svg.Raw("</svg>\n");

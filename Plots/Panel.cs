@@ -93,9 +93,11 @@ public sealed class Panel
         double top = 4 + (Title.Length > 0 ? FontMetrics.LineHeight(TitleSize) + 4 : FontSize * 0.6);
         if (Legend == LegendPlacement.Top && InLegend.Any()) top += FontMetrics.LineHeight(FontSize) + 6;
         double bottom = 4;
+        var estimate = X.Visible && X.ShowTickLabels ? X.Ticks(Math.Max(10, outer.Width - 60), FontSize) : [];
+        double xTickBlock = X.Visible && X.ShowTickLabels ? TickBlockHeight(estimate) : 0;
         if (X.Visible)
         {
-            bottom += 4 + (X.ShowTickLabels ? FontMetrics.LineHeight(FontSize) + 2 : 0);
+            bottom += 4 + xTickBlock;
             if (X.Label.Length > 0) bottom += FontMetrics.LineHeight(LabelSize) + 4;
         }
         double height = Math.Max(10, outer.Height - top - bottom);
@@ -104,6 +106,13 @@ public sealed class Panel
         {
             double tickWidth = Y.ShowTickLabels ? Y.Ticks(height, FontSize).Select(t => FontMetrics.Width(t.Label, FontSize)).DefaultIfEmpty(0).Max() + 8 : 0;
             left += tickWidth + 4 + (Y.Label.Length > 0 ? FontMetrics.LineHeight(LabelSize) + 4 : 0);
+        }
+        if (X.TickLabelAngle != 0 && estimate.Count > 0)
+        {
+            // The first slanted label reaches left of its tick: keep it inside the panel.
+            double reach = FontMetrics.Width(estimate[0].Label, FontSize) * Math.Cos(X.TickLabelAngle * Math.PI / 180);
+            double firstOffset = X.ToPixel(estimate[0].Value, 0, Math.Max(10, outer.Width - left - 6));
+            left = Math.Max(left, reach - firstOffset + 4);
         }
         double right = 6 + ColorBarReserve();
         if (Legend == LegendPlacement.OutsideRight && InLegend.Any()) right += LegendWidth() + 8;
@@ -117,6 +126,14 @@ public sealed class Panel
     }
 
     internal void LayoutAttached(PixelRect data) => DataArea = data;
+
+    // Height of the x tick labels: one line when level, the slanted extent otherwise.
+    private double TickBlockHeight(IReadOnlyList<Tick> ticks)
+    {
+        if (X.TickLabelAngle == 0 || ticks.Count == 0) return FontMetrics.LineHeight(FontSize) + 2;
+        double a = Math.Abs(X.TickLabelAngle) * Math.PI / 180;
+        return ticks.Max(t => FontMetrics.Width(t.Label, FontSize)) * Math.Sin(a) + FontSize * Math.Cos(a) + 4;
+    }
 
     internal void Render(SvgWriter svg, IList<string> notes, string idPrefix)
     {
@@ -158,10 +175,12 @@ public sealed class Panel
             {
                 double x = X.ToPixel(t.Value, d.X, d.Width);
                 svg.Line(x, d.Bottom, x, d.Bottom + 4, "#444444", 0.8);
-                if (X.ShowTickLabels) svg.Text(x, d.Bottom + 4 + FontSize, t.Label, FontSize, "middle", extra: "class=\"tick-label x\"");
+                if (!X.ShowTickLabels) continue;
+                if (X.TickLabelAngle == 0) svg.Text(x, d.Bottom + 4 + FontSize, t.Label, FontSize, "middle", extra: "class=\"tick-label x\"");
+                else svg.Text(x + FontSize * 0.3, d.Bottom + 6 + FontSize * 0.5, t.Label, FontSize, "end", rotate: X.TickLabelAngle, extra: "class=\"tick-label x\"");
             }
             if (X.Label.Length > 0)
-                svg.Text(d.X + d.Width / 2, d.Bottom + 4 + (X.ShowTickLabels ? FontMetrics.LineHeight(FontSize) + 2 : 0) + LabelSize + 2,
+                svg.Text(d.X + d.Width / 2, d.Bottom + 4 + (X.ShowTickLabels ? TickBlockHeight(xTicks) : 0) + LabelSize + 2,
                     FontMetrics.Fit(X.Label, LabelSize, d.Width + 40), LabelSize, "middle", extra: "class=\"axis-label x\"");
         }
         if (Y.Visible)
@@ -214,6 +233,25 @@ public sealed class Panel
         }
     }
 
+    /// <summary>Legend entries in one centred row starting at (x, y), <paramref name="width"/> wide; labels shorten to fit.</summary>
+    internal static void RenderLegendRow(SvgWriter svg, IReadOnlyList<Plottable> entries, double x0, double y, double width, double fontSize)
+    {
+        double total = entries.Sum(p => SwatchSize + 4 + FontMetrics.Width(p.Label, fontSize) + 12) - 12;
+        double fixedPart = entries.Count * (SwatchSize + 4 + 12) - 12;
+        double scale = total > width ? Math.Max(0.1, (width - fixedPart) / (total - fixedPart)) : 1;
+        double x = x0 + Math.Max(0, (width - Math.Min(total, width)) / 2);
+        foreach (var p in entries)
+        {
+            double textWidth = FontMetrics.Width(p.Label, fontSize) * scale;
+            p.RenderSwatch(svg, x, y, SwatchSize);
+            svg.Text(x + SwatchSize + 4, y + SwatchSize - 2, FontMetrics.Fit(p.Label, fontSize, textWidth + 1), fontSize, extra: "class=\"legend-label\"");
+            x += SwatchSize + 4 + textWidth + 12;
+        }
+    }
+
+    /// <summary>The plottables that have a legend entry.</summary>
+    internal IReadOnlyList<Plottable> LegendEntries => InLegend.ToList();
+
     private void RenderLegend(SvgWriter svg, RenderContext context)
     {
         var entries = InLegend.ToList();
@@ -223,17 +261,7 @@ public sealed class Panel
         svg.OpenGroup("class=\"legend\"");
         if (Legend == LegendPlacement.Top)
         {
-            // One row above the data area, centred; entries that do not fit are shortened.
-            double total = entries.Sum(p => SwatchSize + 4 + FontMetrics.Width(p.Label, FontSize) + 12) - 12;
-            double scale = total > d.Width ? d.Width / total : 1;
-            double x = d.X + Math.Max(0, (d.Width - total) / 2), y = d.Y - row - 2;
-            foreach (var p in entries)
-            {
-                double textWidth = FontMetrics.Width(p.Label, FontSize) * scale;
-                p.RenderSwatch(svg, x, y, SwatchSize);
-                svg.Text(x + SwatchSize + 4, y + SwatchSize - 2, FontMetrics.Fit(p.Label, FontSize, textWidth + 1), FontSize, extra: "class=\"legend-label\"");
-                x += SwatchSize + 4 + textWidth + 12;
-            }
+            RenderLegendRow(svg, entries, d.X, d.Y - row - 2, d.Width, FontSize);
             svg.CloseGroup();
             return;
         }

@@ -56,7 +56,7 @@ public sealed unsafe class GptOssArchitecture : IArchitecture
         }
         var moe = new MoeBlock(LayerParts.Linear(w, p + ".mlp.router", e, h, bias: true), new TopKSoftmaxRouting(c.TopK),
             new ClampedSwiGluExperts(gateUp, gateUpBias, down, downBias));
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), attention, BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        return LayerParts.Decoder(this, w, c, l, attention, moe);
     }
 
     /// <summary>Expert <paramref name="expert"/> of an MXFP4 pair "{name}_blocks" [E, rows, cols/32, 16] U8 and "{name}_scales" [E, rows, cols/32] U8, still packed.</summary>

@@ -48,6 +48,16 @@ public static class LayerParts
         return new SwiGluExperts(g, u, d);
     }
 
-    /// <summary>Reads a field that one architecture names and that must be present.</summary>
-    public static int Required(ConfigReader r, string field) => r.Int(field);
+    /// <summary>
+    /// The MoE block of hub checkpoints with one linear router "{block}.gate" [E, H] and per-expert SwiGLU
+    /// "{block}.experts.{e}.{gate|up|down}.weight" (block "mlp" with gate_proj/up_proj/down_proj, or Mixtral's and
+    /// Phi's "block_sparse_moe" with w1/w3/w2).
+    /// </summary>
+    public static MoeBlock GatedSwiGluMoe(Checkpoint w, ModelConfig c, string block, IRouting routing, string gate, string up, string down, SharedExpert? shared = null) =>
+        new(Linear(w, block + ".gate", c.ExpertCount, c.HiddenSize), routing,
+            PerExpertSwiGlu(w, block, c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, gate, up, down), shared);
+
+    /// <summary>A decoder layer with the hub's norm names "input_layernorm" / "post_attention_layernorm".</summary>
+    public static DecoderLayer Decoder(IArchitecture arch, Checkpoint w, ModelConfig c, int layer, Attention attention, MoeBlock moe) =>
+        new(arch.BuildNorm($"model.layers.{layer}.input_layernorm", c, w), attention, arch.BuildNorm($"model.layers.{layer}.post_attention_layernorm", c, w), moe);
 }

@@ -27,10 +27,7 @@ public sealed class MixtralArchitecture : IArchitecture
     public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w)
     {
         string p = $"model.layers.{l}";
-        var moe = new MoeBlock(LayerParts.Linear(w, p + ".block_sparse_moe.gate", c.ExpertCount, c.HiddenSize),
-            new SoftmaxTopKRouting(c.TopK, renormalize: true),
-            LayerParts.PerExpertSwiGlu(w, p + ".block_sparse_moe", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "w1", "w3", "w2"));
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, qkvBias: false),
-            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        var moe = LayerParts.GatedSwiGluMoe(w, c, p + ".block_sparse_moe", new SoftmaxTopKRouting(c.TopK, renormalize: true), "w1", "w3", "w2");
+        return LayerParts.Decoder(this, w, c, l, LayerParts.SelfAttention(w, c, l, qkvBias: false), moe);
     }
 }

@@ -28,10 +28,7 @@ public sealed class PhimoeArchitecture : IArchitecture
     public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w)
     {
         string p = $"model.layers.{l}";
-        var moe = new MoeBlock(LayerParts.Linear(w, p + ".block_sparse_moe.gate", c.ExpertCount, c.HiddenSize),
-            new SparseMixerRouting(c.TopK, (float)c.RouterJitter),
-            LayerParts.PerExpertSwiGlu(w, p + ".block_sparse_moe", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "w1", "w3", "w2"));
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, c.AttentionBias, outBias: c.AttentionBias),
-            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        var moe = LayerParts.GatedSwiGluMoe(w, c, p + ".block_sparse_moe", new SparseMixerRouting(c.TopK, (float)c.RouterJitter), "w1", "w3", "w2");
+        return LayerParts.Decoder(this, w, c, l, LayerParts.SelfAttention(w, c, l, c.AttentionBias, outBias: c.AttentionBias), moe);
     }
 }

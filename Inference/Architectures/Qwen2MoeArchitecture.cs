@@ -38,12 +38,8 @@ public sealed class Qwen2MoeArchitecture : IArchitecture
                 [w.Matrix(p + ".mlp.shared_expert.up_proj.weight", c.SharedExpertIntermediateSize, c.HiddenSize)],
                 [w.Matrix(p + ".mlp.shared_expert.down_proj.weight", c.HiddenSize, c.SharedExpertIntermediateSize)]),
             LayerParts.Linear(w, p + ".mlp.shared_expert_gate", 1, c.HiddenSize));
-        var moe = new MoeBlock(LayerParts.Linear(w, p + ".mlp.gate", c.ExpertCount, c.HiddenSize),
-            new SoftmaxTopKRouting(c.TopK, c.NormTopKProb),
-            LayerParts.PerExpertSwiGlu(w, p + ".mlp", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "gate_proj", "up_proj", "down_proj"),
-            shared);
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), LayerParts.SelfAttention(w, c, l, c.AttentionBias),
-            BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        var moe = LayerParts.GatedSwiGluMoe(w, c, p + ".mlp", new SoftmaxTopKRouting(c.TopK, c.NormTopKProb), "gate_proj", "up_proj", "down_proj", shared);
+        return LayerParts.Decoder(this, w, c, l, LayerParts.SelfAttention(w, c, l, c.AttentionBias), moe);
     }
 }
 
@@ -59,12 +55,14 @@ internal static class QwenConfig
             throw new NotSupportedException($"{r.Source}: fields 'decoder_sparse_step' / 'mlp_only_layers': only an MoE block in every layer is supported (step 1, no dense layers).");
     }
 
-    /// <summary>Sliding windows when use_sliding_window is on: layers from max_window_layers on use it.</summary>
+    /// <summary>Sliding windows when use_sliding_window is on: from layer_types when given, else the layers from max_window_layers on.</summary>
     public static int[] Windows(ConfigReader r, int layers)
     {
         var result = new int[layers];
         if (!r.Bool("use_sliding_window", false)) return result;
-        int window = r.Int("sliding_window"), from = r.OptionalInt("max_window_layers") ?? layers;
+        int window = r.Int("sliding_window");
+        if (r.Strings("layer_types") is not null) return ModelConfig.WindowsFromLayerTypes(r, layers, window);
+        int from = r.OptionalInt("max_window_layers") ?? layers;
         for (int l = from; l < layers; l++) result[l] = window;
         return result;
     }

@@ -34,9 +34,7 @@ public sealed class Qwen3MoeArchitecture : IArchitecture
         var attention = LayerParts.SelfAttention(w, c, l, c.AttentionBias,
             qNorm: LayerParts.Rms(w, p + ".self_attn.q_norm", c.HeadDim, c.NormEps),
             kNorm: LayerParts.Rms(w, p + ".self_attn.k_norm", c.HeadDim, c.NormEps));
-        var moe = new MoeBlock(LayerParts.Linear(w, p + ".mlp.gate", c.ExpertCount, c.HiddenSize),
-            new SoftmaxTopKRouting(c.TopK, c.NormTopKProb),
-            LayerParts.PerExpertSwiGlu(w, p + ".mlp", c.ExpertCount, c.HiddenSize, c.ExpertIntermediateSize, "gate_proj", "up_proj", "down_proj"));
-        return new DecoderLayer(BuildNorm(p + ".input_layernorm", c, w), attention, BuildNorm(p + ".post_attention_layernorm", c, w), moe);
+        var moe = LayerParts.GatedSwiGluMoe(w, c, p + ".mlp", new SoftmaxTopKRouting(c.TopK, c.NormTopKProb), "gate_proj", "up_proj", "down_proj");
+        return LayerParts.Decoder(this, w, c, l, attention, moe);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SteerMoE.Research.Inference.Kernels;
 
 namespace SteerMoE.Research.Inference.Layers;
@@ -76,9 +77,7 @@ public sealed class Attention
                 for (int j = first; j <= p; j++)
                 {
                     var key = new ReadOnlySpan<float>(keys, j * kvWidth + kvh * HeadDim, HeadDim);
-                    float dot = 0f;
-                    for (int d = 0; d < HeadDim; d++) dot += query[d] * key[d];
-                    scores[j - first] = dot * scale;
+                    scores[j - first] = TensorPrimitives.Dot(query, key) * scale;   // SIMD order depends only on HeadDim
                     max = MathF.Max(max, scores[j - first]);
                 }
                 int count = p - first + 1;
@@ -92,7 +91,7 @@ public sealed class Attention
                 {
                     float w = scores[j] / sum;
                     var value = new ReadOnlySpan<float>(values, (first + j) * kvWidth + kvh * HeadDim, HeadDim);
-                    for (int d = 0; d < HeadDim; d++) output[d] += w * value[d];
+                    TensorPrimitives.MultiplyAdd(value, w, output, output);
                 }
             }
         });

@@ -78,11 +78,12 @@ public sealed record ModelConfig
             var arch = names.Select(ArchitectureRegistry.Find).FirstOrDefault(a => a is not null)
                 ?? throw new NotSupportedException($"{source}: field 'architectures': {string.Join(", ", names)} is not supported; supported: {string.Join(", ", ArchitectureRegistry.Names)}.");
             int hidden = r.Int("hidden_size"), heads = r.Int("num_attention_heads"), layers = r.Int("num_hidden_layers");
-            int? eos = null; int[] eosList = [];
+            int[] eosList = [];
             if (r.Raw("eos_token_id") is { } eosValue)
-                eosList = eosValue.ValueKind == JsonValueKind.Array ? eosValue.EnumerateArray().Select(x => x.GetInt32()).ToArray()
-                    : eosValue.TryGetInt32(out int one) ? [one] : [];
-            _ = eos;
+                eosList = eosValue.ValueKind == JsonValueKind.Array && eosValue.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out _))
+                    ? eosValue.EnumerateArray().Select(x => x.GetInt32()).ToArray()
+                    : eosValue.ValueKind == JsonValueKind.Number && eosValue.TryGetInt32(out int one) ? [one]
+                    : throw new FormatException($"{source}: field 'eos_token_id': expected a token id or a list of them, got {eosValue.GetRawText()}.");
             var common = new ModelConfig
             {
                 Architecture = arch.Name,

@@ -49,6 +49,26 @@ public sealed class SteeringRewrite : IRouterRewrite
         }
     }
 
+    /// <summary>
+    /// Reads a PLAN.json (or bare steering.json) with its <c>log_softmax_scope</c> ("all-moe-layers", the default,
+    /// or "steered-layers-only") and, when a model shape is given, validates the mask against it.
+    /// </summary>
+    public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null)
+    {
+        var mask = SteeringMask.Load(path);
+        var scope = LogSoftmaxScope.AllMoeLayers;
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)))
+            if (doc.RootElement.TryGetProperty("log_softmax_scope", out var s))
+                scope = s.ValueKind == System.Text.Json.JsonValueKind.String ? s.GetString() switch
+                {
+                    "all-moe-layers" => LogSoftmaxScope.AllMoeLayers,
+                    "steered-layers-only" => LogSoftmaxScope.SteeredLayersOnly,
+                    var other => throw new FormatException($"{path}: field 'log_softmax_scope': '{other}', expected all-moe-layers or steered-layers-only."),
+                } : throw new FormatException($"{path}: field 'log_softmax_scope': expected a string.");
+        if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path);
+        return new SteeringRewrite(mask, scope);
+    }
+
     private static float MoveToward(float value, float target, double strength) =>
         strength >= 1.0 ? target : (float)(value + strength * ((double)target - value));
 

@@ -45,6 +45,7 @@ internal sealed class BpeModel : TokenModel
     private readonly Dictionary<long, (int Rank, int Id)> _merges = new();
     private readonly ConcurrentDictionary<string, PieceToken[]> _cache = new(StringComparer.Ordinal);
     private const int CacheCapacity = 200_000;
+    private int _cacheInsertions;
     private int? _unkId;
     private bool _byteFallback, _fuseUnk, _ignoreMerges;
     private readonly int[] _byteIds = new int[256];
@@ -96,7 +97,8 @@ internal sealed class BpeModel : TokenModel
     {
         if (_cache.TryGetValue(piece, out var cached)) return cached;
         var result = EncodeUncached(piece, units);
-        if (_cache.Count >= CacheCapacity) _cache.Clear();
+        // Bounded: cleared when full (ConcurrentDictionary.Count takes every lock, so count insertions instead).
+        if (Interlocked.Increment(ref _cacheInsertions) % CacheCapacity == 0) _cache.Clear();
         _cache.TryAdd(piece, result);
         return result;
     }

@@ -155,34 +155,39 @@ public sealed class Tokenizer
         {
             if (piece.Length == 0) continue;
             int[] units;
-            int[] unitToCodePoint;
+            int[]? unitToCodePoint = null; // null: one unit per code point
             string key;
             if (_byteLevel)
             {
-                var chars = new List<int>(piece.Length * 2);
-                var map = new List<int>(piece.Length * 2);
+                int count = 0;
+                foreach (int cp in piece.CodePoints) count += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+                var chars = new char[count];
+                units = new int[count];
+                unitToCodePoint = new int[count];
+                int u = 0;
                 for (int i = 0; i < piece.Length; i++)
                 {
                     int n = new Rune(piece.CodePoints[i]).EncodeToUtf8(utf8);
-                    for (int k = 0; k < n; k++) { chars.Add(ByteLevelAlphabet.ByteToChar[utf8[k]]); map.Add(i); }
+                    for (int k = 0; k < n; k++, u++)
+                    {
+                        chars[u] = ByteLevelAlphabet.ByteToChar[utf8[k]];
+                        units[u] = chars[u];
+                        unitToCodePoint[u] = i;
+                    }
                 }
-                units = chars.ToArray();
-                unitToCodePoint = map.ToArray();
-                var sb = new StringBuilder(units.Length);
-                foreach (var u in units) sb.Append((char)u);
-                key = sb.ToString();
+                key = new string(chars);
             }
             else
             {
                 units = piece.CodePoints;
-                unitToCodePoint = Enumerable.Range(0, units.Length).ToArray();
                 key = piece.ToString();
             }
             foreach (var t in _model.Encode(key, units))
             {
                 ids.Add(t.Id);
                 tokens.Add(_idToToken[t.Id]);
-                offsets.Add(piece.OriginalSpan(unitToCodePoint[t.Start], unitToCodePoint[t.End - 1] + 1));
+                int first = unitToCodePoint?[t.Start] ?? t.Start, last = unitToCodePoint?[t.End - 1] ?? t.End - 1;
+                offsets.Add(piece.OriginalSpan(first, last + 1));
                 special.Add(false);
             }
         }

@@ -97,7 +97,8 @@ public sealed class Axis
     public IReadOnlyList<Tick> Ticks(double lengthPx, double fontSize)
     {
         if (ManualTicks != null) return Thin(FitManual(ManualTicks.Where(t => Contains(t.Value)).ToList(), lengthPx, fontSize), lengthPx, fontSize);
-        int maxCount = Math.Max(2, (int)(lengthPx / (IsHorizontal ? 30 : 18)));
+        // At most one tick per 55 px across (28 px for indices), 28 px down: a calm axis; fewer when the labels need the room.
+        int maxCount = Math.Max(2, (int)(lengthPx / (IsHorizontal && !IntegerTicks ? 55 : 28)));
         for (int target = maxCount; target >= 2; target--)
         {
             var ticks = IsLog ? LogTicks(target) : LinearTicks(target);
@@ -107,13 +108,19 @@ public sealed class Axis
         return fallback.Count > 2 ? [fallback[0], fallback[^1]] : fallback;
     }
 
-    // Category names on a horizontal axis are shortened to the room between neighbours ("…") rather than dropped.
+    /// <summary>The angle of the tick labels, degrees: −35 when category names on a horizontal axis do not fit level (set by <see cref="Ticks"/>).</summary>
+    public double TickLabelAngle { get; private set; }
+
+    /// <summary>The longest a slanted category label may be, in pixels; longer names end in "…".</summary>
+    public double MaxSlantedLabelWidth { get; set; } = 150;
+
+    // Category names on a horizontal axis that do not fit level are slanted (and only then shortened).
     private List<Tick> FitManual(List<Tick> ticks, double lengthPx, double fontSize)
     {
-        if (!IsHorizontal || ticks.Count < 2) return ticks;
-        var pos = ticks.Select(t => ToPixel(t.Value, 0, lengthPx)).ToArray();
-        double room = Enumerable.Range(1, ticks.Count - 1).Min(i => Math.Abs(pos[i] - pos[i - 1])) - fontSize * 0.8;
-        return ticks.Select(t => t with { Label = FontMetrics.Fit(t.Label, fontSize, Math.Max(room, fontSize)) }).ToList();
+        TickLabelAngle = 0;
+        if (!IsHorizontal || ticks.Count < 2 || Fits(ticks, lengthPx, fontSize)) return ticks;
+        TickLabelAngle = -35;
+        return ticks.Select(t => t with { Label = FontMetrics.Fit(t.Label, fontSize, MaxSlantedLabelWidth) }).ToList();
     }
 
     private List<Tick> Thin(List<Tick> ticks, double lengthPx, double fontSize)
@@ -129,6 +136,12 @@ public sealed class Axis
     private bool Fits(IReadOnlyList<Tick> ticks, double lengthPx, double fontSize)
     {
         if (!ShowTickLabels) return true;
+        if (TickLabelAngle != 0)
+        {
+            // Slanted labels only need their line height across the slant.
+            var p = ticks.Select(t => ToPixel(t.Value, 0, lengthPx)).ToArray();
+            return Enumerable.Range(1, Math.Max(0, p.Length - 1)).All(i => Math.Abs(p[i] - p[i - 1]) * Math.Sin(Math.Abs(TickLabelAngle) * Math.PI / 180) >= FontMetrics.LineHeight(fontSize));
+        }
         var pos = ticks.Select(t => ToPixel(t.Value, 0, lengthPx)).ToArray();
         for (int i = 1; i < ticks.Count; i++)
         {

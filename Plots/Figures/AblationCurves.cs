@@ -46,7 +46,7 @@ public static class AblationCurves
             panel.Title = p == 0 ? metricName : fluencyName;
             panel.X.Label = "steered experts"; panel.Y.Label = p == 0 ? metricName : fluencyName;
             panel.X.IntegerTicks = true;
-            panel.Legend = p == 0 ? LegendPlacement.InsideBest : LegendPlacement.None;
+            panel.Legend = LegendPlacement.None;
             for (int d = 0; d < directions.Count; d++)
             {
                 var s = Summarise(records.Where(r => r.Direction == directions[d]), measure);
@@ -65,6 +65,7 @@ public static class AblationCurves
                 reference.Dash = c % 2 == 0 ? "5 3" : "2 2";
             }
         }
+        figure.SharedLegend = true;
         figure.Note = seeds > 1 ? $"lines: mean over {seeds} seeds; shaded: min–max over seeds" : "one seed per point";
         return figure;
     }

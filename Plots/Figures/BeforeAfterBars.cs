@@ -20,8 +20,10 @@ public static class BeforeAfterBars
     {
         if (scores.Count == 0) throw new ArgumentException($"{title}: no benchmark scores; expected at least one (model, benchmark, before, after).");
         var models = scores.Select(s => s.Model).Distinct().ToList();
-        int columns = Math.Min(3, models.Count), rows = (models.Count + columns - 1) / columns;
-        var figure = new Figure(672, 60 + rows * 250) { Title = title };
+        // Panels need room for their benchmarks: fewer columns when a model has many.
+        int most = scores.GroupBy(s => s.Model).Max(g => g.Select(s => s.Benchmark).Distinct().Count());
+        int columns = Math.Min(models.Count, most > 6 ? 1 : most > 3 ? 2 : 3), rows = (models.Count + columns - 1) / columns;
+        var figure = new Figure(672, 70 + rows * 280) { Title = title };
         var panels = figure.Grid(rows, columns);
         for (int m = 0; m < models.Count; m++)
         {
@@ -33,12 +35,13 @@ public static class BeforeAfterBars
             panel.X.SetLimits(-0.6, benchmarks.Count - 0.4);
             panel.Y.Min = 0; panel.Y.Padding = 0.12; panel.Y.Label = m % columns == 0 ? scoreName : "";
             panel.Grid = true;
-            panel.Legend = m == 0 ? LegendPlacement.Top : LegendPlacement.None;
+            panel.Legend = LegendPlacement.None;
             var before = panel.Add.Bars(mine.Select(s => new Bar(benchmarks.IndexOf(s.Benchmark) - 0.2, s.Before)).ToList());
             before.Label = beforeName; before.Color = new Rgb(160, 160, 160); before.Width = 0.38; before.ShowValues = true;
             var after = panel.Add.Bars(mine.Select(s => new Bar(benchmarks.IndexOf(s.Benchmark) + 0.2, s.After)).ToList());
             after.Label = afterName; after.Color = Palette.Series(0); after.Width = 0.38; after.ShowValues = true;
         }
+        figure.SharedLegend = true;
         for (int i = models.Count; i < panels.Count; i++) { panels[i].X.Visible = panels[i].Y.Visible = false; panels[i].Frame = false; panels[i].Grid = false; }
         return figure;
     }

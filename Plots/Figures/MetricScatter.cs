@@ -30,8 +30,11 @@ public static class MetricScatter
         points.Radius = x.Count > 3000 ? 1.8 : 2.4;
         points.Opacity = 0.75;
         points.ColorBy(size, ColorMap.VioletYellow, log: true);
-        main.Add.HorizontalLine(0).Color = new Rgb(150, 150, 150);
-        main.Add.VerticalLine(0).Color = new Rgb(150, 150, 150);
+        foreach (var zero in new[] { main.Add.HorizontalLine(0), main.Add.VerticalLine(0) })
+        {
+            zero.Color = new Rgb(150, 150, 150);
+            zero.IncludeInLimits = false; // drawn where 0 is in range, never widening the axes to reach it
+        }
 
         var top = figure.Attach(main, PanelSide.Top, 70);
         top.Y.Min = 0; top.Y.Padding = 0.02; top.Grid = false;
@@ -40,9 +43,8 @@ public static class MetricScatter
         right.X.Min = 0; right.X.Padding = 0.02; right.Grid = false;
         AddHistogram(right, y, horizontal: true);
         right.AddColorBar(points, sizeName);
-        int dropped = Enumerable.Range(0, x.Count).Count(i => !double.IsFinite(x[i]) || !double.IsFinite(y[i]));
-        figure.Note = $"{x.Count - dropped} experts" + (dropped > 0 ? $"; {dropped} with a non-finite {xName} or {yName} not drawn" : "")
-            + "; margins: histograms of each metric";
+        // Points left out (non-finite metric) are counted in the figure's second note line when it renders.
+        figure.Note = $"{x.Count} experts; margins: histograms of each metric";
         return figure;
     }
 

@@ -18,13 +18,19 @@ public static class RiskDifferenceHeatmap
         foreach (var c in plan)
             if (c.Layer < 0 || c.Layer >= scores.Layers || c.Expert < 0 || c.Expert >= scores.Experts)
                 throw new ArgumentException($"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}.");
-        const double width = 672, plotWidth = 520; // data area of a two-column figure, colour bar beside it
+        // Data area at most 520 px (a two-column figure with its colour bar); few experts get at most 40 px each.
+        double plotWidth = Math.Min(520, scores.Experts * 40.0), width = plotWidth + 152;
         double cellWidth = plotWidth / scores.Experts;
         double cellHeight = Math.Clamp(cellWidth, 5, 14);
-        double dataHeight = Math.Clamp(scores.Layers * cellHeight, 200, 640);
+        double dataHeight = Math.Clamp(scores.Layers * cellHeight, Math.Min(200, Math.Max(120, scores.Layers * 40.0)), 640); // >= 120 px: room for the colour bar's ticks and title
         bool hasPlan = plan.Count > 0;
         double height = dataHeight + 96 + (hasPlan ? 22 : 0);
-        var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert" };
+        int nan = scores.Values.Cast<double>().Count(double.IsNaN);
+        string note = $"{TopExpertsPerLayer.Plural(scores.Layers, "layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{SymmetricLimit(scores).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
+            + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
+        // A narrow figure (few experts) wraps its note over more lines.
+        height += (Text.FontMetrics.Wrap(note, 11 * 0.9, width - 16).Count - 1) * Text.FontMetrics.LineHeight(11 * 0.9);
+        var figure = new Figure(width, height) { Title = title ?? $"{scores.Label}: {scoreName} per expert", Note = note };
         var panel = figure.Panel;
         var map = panel.Add.Heatmap(scores.Values, ColorMap.BlueWhiteRed);
         panel.Grid = false;
@@ -41,9 +47,12 @@ public static class RiskDifferenceHeatmap
             off.Label = $"deactivated ({off.Cells.Count})"; off.Kind = "deactivate"; off.Style = CellMarkerStyle.Dot;
             panel.Legend = LegendPlacement.Top;
         }
-        int nan = scores.Values.Cast<double>().Count(double.IsNaN);
-        figure.Note = $"{scores.Layers} layers × {scores.Experts} experts; red: routed more often on side 1, blue: on side 2; colour range ±{Math.Abs(map.Max).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}"
-            + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
         return figure;
+    }
+
+    private static double SymmetricLimit(ExpertScoreGrid scores)
+    {
+        var finite = scores.Values.Cast<double>().Where(double.IsFinite).ToArray();
+        return finite.Length == 0 ? 1 : finite.Max(Math.Abs) is var m && m > 0 ? m : 1;
     }
 }

@@ -42,7 +42,9 @@ public static class TopExpertsPerLayer
                 bars.Label = inputs[i].Label;
             }
         }
-        figure.Note = string.Join("; ", inputs.Select(g => $"{g.Label}: {g.Layers} layers × {g.Experts} experts"));
+        figure.Note = string.Join("; ", inputs.Select(g => $"{g.Label}: {Plural(g.Layers, "layer")} × {Plural(g.Experts, "expert")}"));
         return figure;
     }
+
+    internal static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

@@ -117,7 +117,7 @@ public sealed class CellMarkers : Plottable
                     $"stroke=\"{Color.Hex}\" stroke-width=\"{SvgFormat.Number(sw)}\" {data}");
             }
             else
-                c.Svg.Circle((x0 + x1) / 2, (y0 + y1) / 2, Math.Max(1, Math.Min(w, h) * 0.28), Color.Hex, $"stroke=\"#ffffff\" stroke-width=\"0.5\" {data}");
+                c.Svg.Circle((x0 + x1) / 2, (y0 + y1) / 2, Math.Clamp(Math.Min(w, h) * 0.28, 1, 4.5), Color.Hex, $"stroke=\"#ffffff\" stroke-width=\"0.5\" {data}");
         }
         c.Svg.CloseGroup();
     }

@@ -102,11 +102,13 @@ public sealed class ReferenceLine : Plottable
     public Rgb Color { get; set; }
     /// <summary>SVG dash pattern.</summary>
     public string Dash { get; set; } = "5 3";
+    /// <summary>Whether the automatic axis limits stretch to include the line (a control level should be seen; a zero line need not).</summary>
+    public bool IncludeInLimits { get; set; } = true;
 
     /// <inheritdoc/>
-    public override IEnumerable<double> XExtent => Horizontal ? [] : [Value];
+    public override IEnumerable<double> XExtent => Horizontal || !IncludeInLimits ? [] : [Value];
     /// <inheritdoc/>
-    public override IEnumerable<double> YExtent => Horizontal ? [Value] : [];
+    public override IEnumerable<double> YExtent => Horizontal && IncludeInLimits ? [Value] : [];
 
     /// <inheritdoc/>
     public override void Render(RenderContext c)

@@ -51,9 +51,12 @@ public sealed class Scatter : Plottable, IColorScale
     }
 
     /// <inheritdoc/>
-    public override IEnumerable<double> XExtent => Xs;
+    public override IEnumerable<double> XExtent => Drawable.Select(i => Xs[i]);
     /// <inheritdoc/>
-    public override IEnumerable<double> YExtent => Ys;
+    public override IEnumerable<double> YExtent => Drawable.Select(i => Ys[i]);
+
+    // Only points with both coordinates finite set the axis limits.
+    private IEnumerable<int> Drawable => Enumerable.Range(0, Xs.Count).Where(i => double.IsFinite(Xs[i]) && double.IsFinite(Ys[i]));
     /// <inheritdoc/>
     public override IEnumerable<(double X, double Y)> Occupied => Xs.Zip(Ys);
 

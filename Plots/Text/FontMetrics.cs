@@ -69,4 +69,30 @@ public static class FontMetrics
         }
         return "…";
     }
+
+    /// <summary>
+    /// Breaks <paramref name="text"/> into lines no wider than <paramref name="maxWidth"/> at spaces (a word
+    /// longer than a line is shortened with "…"); at most <paramref name="maxLines"/> lines, the last one
+    /// shortened when text remains.
+    /// </summary>
+    public static IReadOnlyList<string> Wrap(string text, double fontSize, double maxWidth, int maxLines = 3)
+    {
+        var lines = new List<string>();
+        string current = "";
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < words.Length; i++)
+        {
+            string candidate = current.Length == 0 ? words[i] : current + " " + words[i];
+            if (Width(candidate, fontSize) <= maxWidth || current.Length == 0) { current = candidate; continue; }
+            lines.Add(Fit(current, fontSize, maxWidth));
+            current = words[i];
+            if (lines.Count == maxLines - 1)
+            {
+                current = string.Join(' ', words.Skip(i));
+                break;
+            }
+        }
+        if (current.Length > 0) lines.Add(Fit(current, fontSize, maxWidth));
+        return lines;
+    }
 }

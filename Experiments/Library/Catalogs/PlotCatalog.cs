@@ -83,6 +83,8 @@ public sealed partial class PlotCatalog
             return (label, path);
         }
         string name = Path.GetFileNameWithoutExtension(spec);
+        foreach (string suffix in new[] { ".counts", ".ranking" })
+            if (name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length) name = name[..^suffix.Length];
         return (name.Length > 0 ? name : spec, spec);
     }
 

@@ -1,3 +1,5 @@
+using SteerMoE.Research.Detection.Statistics;
+
 namespace SteerMoE.Research.Evaluation;
 
 /// <summary>A rate with its Wilson 95% score interval.</summary>
@@ -22,18 +24,7 @@ public readonly record struct RateSummary(int Count, int Total, double Low, doub
         return new RateSummary(count, total, low, high);
     }
 
-    /// <summary>
-    /// Wilson score interval of count/n without continuity correction (statsmodels' proportion_confint(method='wilson')).
-    /// NaN bounds when n is 0.
-    /// </summary>
-    public static (double Low, double High) Wilson(long count, long n, double z = Z95)
-    {
-        // TODO(merge): call Detection.Statistics.ProportionIntervals.Wilson once the statistics branch is on main.
-        if (n == 0) return (double.NaN, double.NaN);
-        double p = (double)count / n, z2 = z * z;
-        double denominator = 1 + z2 / n;
-        double center = (p + z2 / (2.0 * n)) / denominator;
-        double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denominator;
-        return (center - half, center + half);
-    }
+    /// <summary>Wilson score interval of count/n (Detection's ProportionIntervals.Wilson, as statsmodels' proportion_confint(method='wilson')); NaN bounds when n is 0.</summary>
+    public static (double Low, double High) Wilson(long count, long n, double z = Z95) =>
+        n == 0 ? (double.NaN, double.NaN) : ProportionIntervals.Wilson(count, n, z);
 }

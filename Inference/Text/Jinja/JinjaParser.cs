@@ -51,15 +51,15 @@ internal sealed class JinjaParser
                         if (terminators.Length == 0) throw Error(head.Position, $"unexpected {{% {head.Text} %}}: no block is open");
                         throw Error(head.Position, $"unexpected {{% {head.Text} %}}: expected {string.Join(" or ", terminators.Select(t => "{% " + t + " %}"))}");
                     }
-                    body.Add(ParseStatement(head));
+                    body.Add(ParseStatement(head, seg.Position));
                     break;
             }
         }
         terminator = null;
         if (terminators.Length > 0)
         {
-            var last = _segments.Count > 0 ? _segments[^1].Position : new SourcePosition(1, 1);
-            throw Error(last, $"unexpected end of template: missing {string.Join(" or ", terminators.Select(t => "{% " + t + " %}"))}");
+            var (block, opened) = _open.Count > 0 ? _open.Peek() : ("block", new SourcePosition(1, 1));
+            throw Error(opened, $"unexpected end of template: missing {{% {terminators[^1]} %}} for the {{% {block} %}} opened here");
         }
         return body;
     }
@@ -104,7 +104,16 @@ internal sealed class JinjaParser
         ExpectEnd();
     }
 
-    private Statement ParseStatement(Token head)
+    private readonly Stack<(string Name, SourcePosition Position)> _open = new();
+
+    private Statement ParseStatement(Token head, SourcePosition tag)
+    {
+        _open.Push((head.Text, tag));
+        try { return ParseStatementCore(head); }
+        finally { _open.Pop(); }
+    }
+
+    private Statement ParseStatementCore(Token head)
     {
         var p = head.Position;
         Next();

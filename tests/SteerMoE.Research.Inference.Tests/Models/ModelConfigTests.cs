@@ -100,3 +100,28 @@ public class ModelConfigTests
         Assert.Equal(Math.Sin(1.0) * attention, x[8], 5);
     }
 }
+
+public class QwenWindowTests
+{
+    private const string Qwen = """
+        {"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 4,
+         "vocab_size": 10, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8, "rms_norm_eps": 1e-6,
+         "max_position_embeddings": 4096, "eos_token_id": [7, 9], "sliding_window": 32, "max_window_layers": 2, "use_sliding_window": 
+        """;
+
+    [Fact]
+    public void SlidingWindowOnlyWhenEnabledFromMaxWindowLayers()
+    {
+        Assert.Equal([0, 0, 0, 0], ModelConfig.Parse(Qwen + "false}", "q.json").SlidingWindows);
+        var on = ModelConfig.Parse(Qwen + "true}", "q.json");
+        Assert.Equal([0, 0, 32, 32], on.SlidingWindows);
+        Assert.Equal([7, 9], on.EosTokenIds);
+    }
+
+    [Fact]
+    public void BadEosIsNamed()
+    {
+        var e = Assert.Throws<FormatException>(() => ModelConfig.Parse(Qwen.Replace("[7, 9]", "\"x\"") + "false}", "q.json"));
+        Assert.Contains("q.json: field 'eos_token_id'", e.Message);
+    }
+}

@@ -93,3 +93,28 @@ public class EngineBehaviourTests
         for (int i = 0; i < 50; i++) Assert.Equal(1, Sampling.Next(logits, 1.0, 1e-6, random));
     }
 }
+
+/// <summary>Generation stopping and argument checks.</summary>
+public class GenerationTests
+{
+    [Fact]
+    public void StopsAtAStopTokenAndIncludesIt()
+    {
+        using var model = MoeModel.Load(RepoPaths.Fixture("mixtral"));
+        int[] prompt = [5, 6, 7, 8];
+        var full = model.Generate(prompt, new GenerationOptions { MaxNewTokens = 8 });
+        int stop = full[6];   // the third generated token
+        int firstStop = Array.IndexOf(full, stop, 4);
+        var stopped = model.Generate(prompt, new GenerationOptions { MaxNewTokens = 8, StopTokens = new HashSet<int> { stop } });
+        Assert.Equal(full[..(firstStop + 1)], stopped);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRejected()
+    {
+        using var model = MoeModel.Load(RepoPaths.Fixture("olmoe"));
+        Assert.Throws<ArgumentException>(() => model.Generate([], new GenerationOptions()));
+        Assert.Contains("top-p", Assert.Throws<ArgumentException>(() => model.Generate([3], new GenerationOptions { Temperature = 1, TopP = 0 })).Message);
+        Assert.Contains("cache holds 1", Assert.Throws<ArgumentException>(() => model.Forward([[1], [2]], null, model.CreateCache(1))).Message);
+    }
+}

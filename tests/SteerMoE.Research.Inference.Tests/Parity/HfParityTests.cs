@@ -33,10 +33,7 @@ public class HfParityTests(ITestOutputHelper output)
         string dir = RepoPaths.Fixture(arch);
         using var reference = new Reference(Path.Combine(dir, "reference.safetensors"));
         using var model = MoeModel.Load(dir);
-        var ids = reference.Longs("input_ids");
-        var shape = reference.Shape("input_ids");
-        int b = (int)shape[0], t = (int)shape[1];
-        var batch = Enumerable.Range(0, b).Select(r => (IReadOnlyList<int>)ids.Skip(r * t).Take(t).Select(x => (int)x).ToArray()).ToList();
+        var batch = reference.Batch();
         int saved = Parallelism.Threads;
         Parallelism.Threads = threads;
         try

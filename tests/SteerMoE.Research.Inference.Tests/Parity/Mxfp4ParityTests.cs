@@ -64,10 +64,7 @@ public class Mxfp4ParityTests(ITestOutputHelper output)
         using var packed = MoeModel.Load(Dir);
         using var unpacked = MoeModel.Load(floatDir);
         Assert.Null(unpacked.Config.QuantizationMethod);
-        var ids = reference.Longs("input_ids");
-        var shape = reference.Shape("input_ids");
-        int b = (int)shape[0], t = (int)shape[1];
-        var batch = Enumerable.Range(0, b).Select(r => (IReadOnlyList<int>)ids.Skip(r * t).Take(t).Select(x => (int)x).ToArray()).ToList();
+        var batch = reference.Batch();
         int saved = Parallelism.Threads;
         Parallelism.Threads = threads;
         try

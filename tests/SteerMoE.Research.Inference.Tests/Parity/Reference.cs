@@ -15,6 +15,14 @@ internal sealed unsafe class Reference : IDisposable
 
     public float[] Floats(string name) { var t = Info(name); return TensorConvert.ToSingle(t, _file.Pointer(t)); }
 
+    /// <summary>input_ids [B, T] as B token-id rows.</summary>
+    public List<IReadOnlyList<int>> Batch()
+    {
+        var ids = Longs("input_ids");
+        int b = (int)Shape("input_ids")[0], t = (int)Shape("input_ids")[1];
+        return Enumerable.Range(0, b).Select(r => (IReadOnlyList<int>)ids.Skip(r * t).Take(t).Select(x => (int)x).ToArray()).ToList();
+    }
+
     public long[] Longs(string name) { var t = Info(name); return TensorConvert.ToInt64(t, _file.Pointer(t)); }
 
     private TensorInfo Info(string name) => _file.Find(name) ?? throw new InvalidDataException($"{_file.Path}: no tensor '{name}'.");

@@ -1,0 +1,78 @@
+using System.Globalization;
+using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Data.Tables;
+
+namespace SteerMoE.Research.Detection.Ranking;
+
+/// <summary>
+/// The experts of a count table ordered by one metric's magnitude, descending, ties broken by layer then
+/// expert (NaN scores last); written as ranking.csv (docs/CONTRACTS.md §5.4, §6).
+/// </summary>
+public sealed class ExpertRanking
+{
+    /// <summary>ranking.csv's columns: the counts columns, then the statistics, then the 1-based rank.</summary>
+    public static readonly string[] Columns =
+    [
+        .. CountTable.RequiredColumns,
+        "risk_diff", "risk_diff_lo", "risk_diff_hi",
+        "log_odds_ratio", "log_odds_ratio_lo", "log_odds_ratio_hi", "log_odds_ratio_raw",
+        "log_relative_risk", "log_relative_risk_lo", "log_relative_risk_hi",
+        "fisher_p", "fisher_log10_p", "fisher_q", "rank",
+    ];
+
+    private ExpertRanking(DetectionMetric metric, IReadOnlyList<ExpertStatistics> ordered, string source)
+    {
+        Metric = metric; Experts = ordered; Source = source;
+    }
+
+    /// <summary>The metric the experts are ordered by.</summary>
+    public DetectionMetric Metric { get; }
+    /// <summary>Experts, best first.</summary>
+    public IReadOnlyList<ExpertStatistics> Experts { get; }
+    /// <summary>The count table's source.</summary>
+    public string Source { get; }
+
+    /// <summary>Ranks already computed statistics by <paramref name="metric"/>.</summary>
+    public static ExpertRanking Rank(IReadOnlyList<ExpertStatistics> statistics, DetectionMetric metric, string source = "count table") =>
+        new(metric, Order(statistics.Select(metric.Magnitude).ToArray()).Select(i => statistics[i]).ToArray(), source);
+
+    /// <summary>Computes every statistic of <paramref name="table"/> and ranks by <paramref name="metric"/>.</summary>
+    public static ExpertRanking Rank(CountTable table, DetectionMetric metric) =>
+        Rank(ExpertStatistics.Compute(table), metric, table.Source);
+
+    /// <summary>
+    /// Indices of <paramref name="keys"/> by key descending, ties by index: for items sorted by layer, then
+    /// expert (as CountTable rows and [L*E] vectors are), ties by layer, then expert.
+    /// </summary>
+    public static int[] Order(IReadOnlyList<double> keys)
+    {
+        var order = Enumerable.Range(0, keys.Count).ToArray();
+        Array.Sort(order, (x, y) => { int c = keys[y].CompareTo(keys[x]); return c != 0 ? c : x.CompareTo(y); });
+        return order;
+    }
+
+    /// <summary>The ranking as a CSV table (numbers round-trip; inf, -inf, nan spelled out).</summary>
+    public CsvTable ToCsv()
+    {
+        var rows = new List<string[]>(Experts.Count);
+        for (int i = 0; i < Experts.Count; i++)
+        {
+            var s = Experts[i]; var c = s.Counts;
+            rows.Add(
+            [
+                I(c.Layer), I(c.Expert), I(c.A1), I(c.D1), I(c.A2), I(c.D2),
+                F(s.RiskDifference), F(s.RiskDifferenceLow), F(s.RiskDifferenceHigh),
+                F(s.LogOddsRatio), F(s.LogOddsRatioLow), F(s.LogOddsRatioHigh), F(s.LogOddsRatioRaw),
+                F(s.LogRelativeRisk), F(s.LogRelativeRiskLow), F(s.LogRelativeRiskHigh),
+                F(s.FisherP), F(s.FisherLog10P), F(s.FisherQ), I(i + 1),
+            ]);
+        }
+        return new CsvTable(Columns, rows, Source);
+    }
+
+    /// <summary>Writes ranking.csv atomically.</summary>
+    public void Save(string path) => ToCsv().Save(path);
+
+    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string F(double v) => CsvTable.Format(v);
+}

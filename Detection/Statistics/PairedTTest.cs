@@ -1,0 +1,73 @@
+using MathNet.Numerics.Distributions;
+
+namespace SteerMoE.Research.Detection.Statistics;
+
+/// <summary>The paired t-statistic of one (layer, expert) and its two-sided p-value.</summary>
+public readonly record struct PairedTResult(long Count, double MeanDifference, double T, double P);
+
+/// <summary>
+/// The authors' paired t-statistic (their `t_stat` column), accumulated as a stream. What is paired: for a
+/// pair whose two sides have target spans of the same length (faithfulness-style pairs, where the target is
+/// the same answer and only the context differs), token k of side 1's span and token k of side 2's span;
+/// the observation is, per (layer, expert), the router probability of that expert for that token —
+/// softmax of the router logits over the layer's experts, before the top-k — on side 1 minus on side 2.
+/// t = mean(d) / (sd(d) / sqrt(n)), sd with n − 1 degrees of freedom, as scipy.stats.ttest_rel; the
+/// two-sided p-value from Student's t with n − 1 degrees of freedom. Memory is one Welford state per
+/// (layer, expert), independent of the number of tokens.
+/// </summary>
+public sealed class PairedTTest
+{
+    private readonly long[] _count;    // [L*E]
+    private readonly double[] _mean;   // [L*E] running mean of d
+    private readonly double[] _m2;     // [L*E] running sum of squared deviations of d
+
+    /// <summary>An empty accumulator for <paramref name="layers"/> × <paramref name="experts"/>.</summary>
+    public PairedTTest(int layers, int experts)
+    {
+        if (layers <= 0 || experts <= 0) throw new ArgumentException($"paired t-test: {layers} layers × {experts} experts; expected positive sizes.");
+        Layers = layers; Experts = experts;
+        _count = new long[layers * experts]; _mean = new double[layers * experts]; _m2 = new double[layers * experts];
+    }
+
+    /// <summary>Decoder layers.</summary>
+    public int Layers { get; }
+    /// <summary>Experts per layer.</summary>
+    public int Experts { get; }
+
+    /// <summary>
+    /// Adds the matched tokens of one pair: router probabilities of side 1 and side 2, both [tokens, L*E]
+    /// (token-major, then layer, then expert), token k of one side paired with token k of the other.
+    /// </summary>
+    public void AddPair(ReadOnlySpan<float> side1, ReadOnlySpan<float> side2)
+    {
+        int width = Layers * Experts;
+        if (side1.Length != side2.Length)
+            throw new ArgumentException($"paired t-test: side 1 has {side1.Length / width} tokens, side 2 has {side2.Length / width}; the paired statistic needs matched token counts.");
+        if (side1.Length % width != 0)
+            throw new ArgumentException($"paired t-test: {side1.Length} probabilities is not a multiple of layers × experts = {width}.");
+        for (int offset = 0; offset < side1.Length; offset += width)
+            for (int k = 0; k < width; k++)
+                Add(k, (double)side1[offset + k] - side2[offset + k]);
+    }
+
+    /// <summary>Adds one difference d (side 1 − side 2) for the flat index layer·Experts + expert.</summary>
+    public void Add(int index, double difference)
+    {
+        long n = ++_count[index];
+        double delta = difference - _mean[index];
+        _mean[index] += delta / n;
+        _m2[index] += delta * (difference - _mean[index]);
+    }
+
+    /// <summary>The statistic of one (layer, expert); NaN t and p with fewer than 2 tokens or zero variance.</summary>
+    public PairedTResult Result(int layer, int expert)
+    {
+        int i = layer * Experts + expert;
+        long n = _count[i];
+        if (n < 2) return new PairedTResult(n, n == 1 ? _mean[i] : double.NaN, double.NaN, double.NaN);
+        double variance = _m2[i] / (n - 1);
+        double t = _mean[i] / Math.Sqrt(variance / n);
+        double p = double.IsFinite(t) ? 2 * StudentT.CDF(0, 1, n - 1, -Math.Abs(t)) : double.NaN;
+        return new PairedTResult(n, _mean[i], t, p);
+    }
+}

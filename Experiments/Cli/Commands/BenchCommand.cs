@@ -1,0 +1,86 @@
+using System.CommandLine;
+using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Kernels.Benchmarks;
+
+namespace SteerMoE.Research.Cli.Commands;
+
+/// <summary>
+/// `steermoe bench`: without --model, the kernel benchmark (GemmBenchmark): this machine's fp32 FMA peak, our
+/// `exact` and `fast` GEMMs and oneDNN's bf16 GEMM on the OLMoE-1B-7B shapes, as GFLOP/s and ratios measured in
+/// the same run; --with-torch adds Debian's PyTorch on the same shapes.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "a model folder: prefill/decode tokens/s and resident memory (needs the inference engine)" };
+        var precision = new Option<string>("--precision") { Description = "exact|fast, for --model (default exact)", DefaultValueFactory = _ => "exact" };
+        var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores)" };
+        var repeat = new Option<int>("--repeat") { Description = "timed runs at least, per measurement (median reported)", DefaultValueFactory = _ => 5 };
+        var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
+        var command = new Command("bench", "Measure the GEMM kernels against this machine's FMA peak and oneDNN (or, with --model, a model's tokens/s).")
+            { model, precision, threads, repeat, withTorch };
+        command.SetAction(result =>
+        {
+            if (result.GetValue(threads) is { } n) Parallelism.Threads = n;
+            int runs = result.GetValue(repeat);
+            if (runs < 1) throw new ArgumentException($"--repeat: expected at least 1, got {runs}.");
+            var mode = result.GetValue(precision) switch
+            {
+                "exact" => Precision.Exact,
+                "fast" => Precision.Fast,
+                var other => throw new ArgumentException($"--precision: expected exact or fast, got '{other}'."),
+            };
+            if (result.GetValue(model) is { } dir) return BenchModel(dir, mode);
+            return BenchKernels(runs, result.GetValue(withTorch));
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Extension point for `bench --model DIR [--precision exact|fast]` (prefill and decode tokens/s, effective
+    /// GFLOP/s, resident memory): it belongs here once the inference engine (Inference/Architectures) can load and
+    /// run a model. Until then it says so instead of printing numbers it did not measure.
+    /// </summary>
+    private static int BenchModel(string dir, Precision precision) =>
+        throw new NotSupportedException($"bench --model {dir} (--precision {precision.ToString().ToLowerInvariant()}): model benchmarks need the inference engine, which is not part of this build yet; run `steermoe bench` without --model for the kernel benchmark.");
+
+    private static int BenchKernels(int runs, bool withTorch)
+    {
+        Console.WriteLine($"steermoe bench: GEMM kernels on the OLMoE-1B-7B shapes (bf16 weights), {Parallelism.Threads} threads");
+        var report = GemmBenchmark.Run(runs, line => Console.Error.WriteLine($"  {line}"));
+        Console.WriteLine($"machine: {report.Machine}");
+        Console.WriteLine($"managed kernels: {report.Isa}; fast backend: {report.FastBackend}");
+        Console.WriteLine($"fp32 FMA peak ({report.Isa} independent FMAs, {report.Threads} threads): median {report.FmaPeakGflops:F1}, best {report.FmaPeakBestGflops:F1} GFLOP/s");
+        Console.WriteLine("GFLOP/s as median / best run; ratios best to best (load on a shared machine only ever slows a run).");
+        Console.WriteLine();
+        Console.WriteLine($"{"shape",-18} {"rows x cols",11} {"T",3} | {"exact",13} {"%peak",5} | {"fast",13} {"oneDNN",13} {"fast/dnnl",9} {"conv%",5}");
+        foreach (var r in report.Shapes)
+        {
+            string Rate(Measurement m) => $"{r.Gflops(m),6:F1}/{r.BestGflops(m),6:F1}";
+            string dnnl = r.OneDnn is { } o ? $"{Rate(o)} {r.BestGflops(r.Fast) / r.BestGflops(o),9:P0}" : $"{"-",13} {"-",9}";
+            Console.WriteLine($"{r.Shape.Name,-18} {$"{r.Shape.Rows}x{r.Shape.Cols}",11} {r.Shape.Tokens,3} | {Rate(r.Exact)} {r.BestGflops(r.Exact) / report.FmaPeakBestGflops,5:P0} | {Rate(r.Fast)} {dnnl} {r.Conversion.MinSeconds / r.Fast.MinSeconds,5:P0}");
+        }
+        Console.WriteLine();
+        foreach (var a in report.Aggregates)
+        {
+            double peak = a.Best ? report.FmaPeakBestGflops : report.FmaPeakGflops;
+            double exact = a.Flops / a.ExactSeconds / 1e9, fast = a.Flops / a.FastSeconds / 1e9;
+            string dnnl = a.OneDnnSeconds is { } d ? $", oneDNN {a.Flops / d / 1e9:F1} GFLOP/s, fast/oneDNN {fast / (a.Flops / d / 1e9):P0}" : "";
+            Console.WriteLine($"{a.Name} ({(a.Best ? "best runs" : "medians")}): {a.Flops / 1e9:F2} GFLOP; exact {exact:F1} GFLOP/s ({exact / peak:P0} of peak, {a.ExactSeconds * 1e3:F2} ms), fast {fast:F1} GFLOP/s ({a.FastSeconds * 1e3:F2} ms){dnnl}");
+        }
+        var dev = report.Deviation;
+        Console.WriteLine($"fast vs exact ({dev.Shape.Rows}x{dev.Shape.Cols}, T={dev.Shape.Tokens}, x ~ U(-1,1), W ~ U(-0.05,0.05) bf16): max |diff| {dev.MaxAbs:G3}, max |diff| / rms(exact) {dev.MaxAbsOverRms:G3}, median relative {dev.MedianRelative:G3}");
+        if (withTorch)
+        {
+            Console.WriteLine();
+            var torch = TorchReference.Run(GemmBenchmark.DefaultShapes(), report.Threads, out var version, line => Console.Error.WriteLine($"  {line}"));
+            Console.WriteLine($"PyTorch {version} ({TorchReference.Python}), torch.nn.functional.linear, {report.Threads} threads:");
+            Console.WriteLine($"{"shape",-20} {"rows x cols",12} {"T",4} | {"fp32",7} {"bf16",7} | {"exact/fp32",10} {"fast/bf16",9}");
+            foreach (var (t, r) in torch.Zip(report.Shapes))
+                Console.WriteLine($"{t.Shape.Name,-20} {$"{t.Shape.Rows}x{t.Shape.Cols}",12} {t.Shape.Tokens,4} | {t.Fp32Gflops,7:F1} {t.Bf16Gflops,7:F1} | {r.Gflops(r.Exact) / t.Fp32Gflops,9:F1}x {r.Gflops(r.Fast) / t.Bf16Gflops,8:F2}x");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Cli.Commands;
+
+/// <summary>`steermoe make-random --like MODEL [--layers L] [--seed S] --out DIR`: a checkpoint of real shapes with random bf16 weights.</summary>
+internal static class MakeRandomCommand
+{
+    public static Command Create()
+    {
+        var like = new Option<string>("--like") { Description = string.Join("|", RandomCheckpoint.Presets.Keys), Required = true };
+        var layers = new Option<int?>("--layers") { Description = "keep only the first L decoder layers" };
+        var seed = new Option<int>("--seed") { Description = "random seed (default 0)" };
+        var output = new Option<string>("--out") { Description = "output model folder", Required = true };
+        var command = new Command("make-random", "Write a model folder with a released model's shapes and config.json, and random bf16 weights (gpt-oss experts MXFP4).")
+            { like, layers, seed, output };
+        command.SetAction(result =>
+        {
+            string dir = CommandRunner.Required(result, output);
+            var config = new SteerMoEContext(result.GetValue(seed)).Models.MakeRandom(CommandRunner.Required(result, like), dir, result.GetValue(layers));
+            Console.WriteLine($"wrote {dir}: {config.Architecture}, {config.LayerCount} layers, {config.ExpertCount} experts, top-k {config.TopK}");
+            return 0;
+        });
+        return command;
+    }
+}

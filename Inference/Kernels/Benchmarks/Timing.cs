@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+namespace SteerMoE.Research.Inference.Kernels.Benchmarks;
+
+/// <summary>A timed measurement: the median of repeated runs after warm-up, with its spread.</summary>
+/// <param name="MedianSeconds">Median seconds a run.</param>
+/// <param name="MinSeconds">Fastest run.</param>
+/// <param name="MaxSeconds">Slowest run.</param>
+/// <param name="Runs">Timed runs (warm-up excluded).</param>
+public sealed record Measurement(double MedianSeconds, double MinSeconds, double MaxSeconds, int Runs)
+{
+    /// <summary>Median rate of <paramref name="units"/> per run (e.g. GFLOP per run → GFLOP/s).</summary>
+    public double MedianRate(double units) => units / MedianSeconds;
+    /// <summary>Best-run rate of <paramref name="units"/> per run.</summary>
+    public double BestRate(double units) => units / MinSeconds;
+}
+
+/// <summary>
+/// Careful timing without BenchmarkDotNet (0.14 predates .NET 10): warm-up runs (JIT tiers, page faults,
+/// caches), then at least <c>minRuns</c> timed runs and at least <c>minSeconds</c> in total, at most
+/// <c>maxRuns</c>; median and best run are both kept: a shared machine adds one-sided noise (load only ever slows a run).
+/// </summary>
+public static class Timing
+{
+    /// <summary>Times <paramref name="run"/>; <paramref name="run"/> gets the run index (to rotate inputs).</summary>
+    public static Measurement Measure(Action<int> run, int warmup = 2, int minRuns = 5, double minSeconds = 0.5, int maxRuns = 1000)
+    {
+        for (int i = 0; i < warmup; i++) run(i);
+        var times = new List<double>();
+        double total = 0;
+        var clock = new Stopwatch();
+        while (times.Count < maxRuns && (times.Count < minRuns || total < minSeconds))
+        {
+            clock.Restart();
+            run(warmup + times.Count);
+            double s = clock.Elapsed.TotalSeconds;
+            times.Add(s);
+            total += s;
+        }
+        return Summarise(times);
+    }
+
+    /// <summary>
+    /// Times several methods round-robin (run i of each, then run i + 1 of each): on a shared machine a burst
+    /// of load then slows all of them alike instead of one, which keeps their ratios honest.
+    /// </summary>
+    public static Measurement[] MeasureInterleaved(IReadOnlyList<Action<int>> runs, int warmup = 2, int minRuns = 5, double minSeconds = 0.5, int maxRuns = 1000)
+    {
+        for (int i = 0; i < warmup; i++) foreach (var run in runs) run(i);
+        var times = runs.Select(_ => new List<double>()).ToArray();
+        double total = 0;
+        var clock = new Stopwatch();
+        for (int i = 0; i < maxRuns && (i < minRuns || total < minSeconds * runs.Count); i++)
+            for (int m = 0; m < runs.Count; m++)
+            {
+                clock.Restart();
+                runs[m](warmup + i);
+                double s = clock.Elapsed.TotalSeconds;
+                times[m].Add(s);
+                total += s;
+            }
+        return [.. times.Select(Summarise)];
+    }
+
+    private static Measurement Summarise(List<double> times)
+    {
+        times.Sort();
+        int n = times.Count;
+        double median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+        return new Measurement(median, times[0], times[^1], n);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SteerMoE.Research.Inference.Kernels;
+
+/// <summary>
+/// The register-blocked inner kernels of <see cref="MatMul"/>. Every output y[t, o] is computed in one canonical
+/// order, whatever the kernel, the tile position, the token count or the thread count: 16 lanes, lane j
+/// accumulating x[t, i]·W[o, i] for i ≡ j (mod 16) in increasing i with fused multiply-adds, then the lanes
+/// summed as a fixed tree (j + 8, then + 4, then + 2, then + 1). The Vector256 and scalar fallbacks keep the
+/// same 16 lanes, so results are bit-identical on machines with and without AVX-512.
+/// Lengths (<c>kp</c>) are multiples of 16; callers pad with zeros.
+/// </summary>
+internal static unsafe class MicroKernels
+{
+    /// <summary>
+    /// Four tokens × four weight rows, Vector512: 16 accumulators, 8 loads per 16 FMAs.
+    /// x holds mr token rows [kp] fp32 (xStride floats apart), w holds nr weight rows (wStride bytes apart);
+    /// y[t * yStride + r] receives the mr × nr results. Missing tokens/rows repeat the first (valid memory) and
+    /// their results are discarded.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile4x4<TW>(float* x, long xStride, int mr, byte* w, long wStride, int nr, int kp, float* y, long yStride)
+        where TW : struct, IWeightRows
+    {
+        float* x0 = x, x1 = mr > 1 ? x + xStride : x, x2 = mr > 2 ? x + 2 * xStride : x, x3 = mr > 3 ? x + 3 * xStride : x;
+        byte* w0 = w, w1 = nr > 1 ? w + wStride : w, w2 = nr > 2 ? w + 2 * wStride : w, w3 = nr > 3 ? w + 3 * wStride : w;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int k = 0; k < kp; k += 16)
+        {
+            var b0 = TW.Load512(w0, k); var b1 = TW.Load512(w1, k); var b2 = TW.Load512(w2, k); var b3 = TW.Load512(w3, k);
+            var a = Vector512.Load(x0 + k);
+            c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            c02 = Vector512.FusedMultiplyAdd(a, b2, c02); c03 = Vector512.FusedMultiplyAdd(a, b3, c03);
+            a = Vector512.Load(x1 + k);
+            c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            c12 = Vector512.FusedMultiplyAdd(a, b2, c12); c13 = Vector512.FusedMultiplyAdd(a, b3, c13);
+            a = Vector512.Load(x2 + k);
+            c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            c22 = Vector512.FusedMultiplyAdd(a, b2, c22); c23 = Vector512.FusedMultiplyAdd(a, b3, c23);
+            a = Vector512.Load(x3 + k);
+            c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            c32 = Vector512.FusedMultiplyAdd(a, b2, c32); c33 = Vector512.FusedMultiplyAdd(a, b3, c33);
+        }
+        StoreRow(y, nr, Reduce(c00), Reduce(c01), Reduce(c02), Reduce(c03));
+        if (mr > 1) StoreRow(y + yStride, nr, Reduce(c10), Reduce(c11), Reduce(c12), Reduce(c13));
+        if (mr > 2) StoreRow(y + 2 * yStride, nr, Reduce(c20), Reduce(c21), Reduce(c22), Reduce(c23));
+        if (mr > 3) StoreRow(y + 3 * yStride, nr, Reduce(c30), Reduce(c31), Reduce(c32), Reduce(c33));
+    }
+
+    /// <summary>One token × eight weight rows, Vector512 (decode and token remainders): 8 independent chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile1x8<TW>(float* x0, byte* w0, long wStride, int kp, float* y, int nr) where TW : struct, IWeightRows
+    {
+        // Rows past nr repeat row 0 (valid memory); their results are discarded.
+        byte* w1 = nr > 1 ? w0 + wStride : w0, w2 = nr > 2 ? w0 + 2 * wStride : w0, w3 = nr > 3 ? w0 + 3 * wStride : w0;
+        byte* w4 = nr > 4 ? w0 + 4 * wStride : w0, w5 = nr > 5 ? w0 + 5 * wStride : w0, w6 = nr > 6 ? w0 + 6 * wStride : w0;
+        byte* w7 = nr > 7 ? w0 + 7 * wStride : w0;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int k = 0; k < kp; k += 16)
+        {
+            var a = Vector512.Load(x0 + k);
+            c0 = Vector512.FusedMultiplyAdd(a, TW.Load512(w0, k), c0); c1 = Vector512.FusedMultiplyAdd(a, TW.Load512(w1, k), c1);
+            c2 = Vector512.FusedMultiplyAdd(a, TW.Load512(w2, k), c2); c3 = Vector512.FusedMultiplyAdd(a, TW.Load512(w3, k), c3);
+            c4 = Vector512.FusedMultiplyAdd(a, TW.Load512(w4, k), c4); c5 = Vector512.FusedMultiplyAdd(a, TW.Load512(w5, k), c5);
+            c6 = Vector512.FusedMultiplyAdd(a, TW.Load512(w6, k), c6); c7 = Vector512.FusedMultiplyAdd(a, TW.Load512(w7, k), c7);
+        }
+        StoreRow(y, nr, Reduce(c0), Reduce(c1), Reduce(c2), Reduce(c3));
+        if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(c4), Reduce(c5), Reduce(c6), Reduce(c7));
+    }
+
+    /// <summary>One token × one row with Vector256 pairs (lanes 0-7 and 8-15): the fallback without AVX-512.</summary>
+    public static float Dot256<TW>(float* x, byte* w, int kp) where TW : struct, IWeightRows
+    {
+        Vector256<float> lo = default, hi = default;
+        for (int k = 0; k < kp; k += 16)
+        {
+            lo = Vector256.FusedMultiplyAdd(Vector256.Load(x + k), TW.Load256(w, k), lo);
+            hi = Vector256.FusedMultiplyAdd(Vector256.Load(x + k + 8), TW.Load256(w, k + 8), hi);
+        }
+        return Reduce(lo + hi);
+    }
+
+    /// <summary>One token × one row in scalar code with the same 16 lanes: the fallback without SIMD.</summary>
+    public static float DotScalar<TW>(float* x, byte* w, int kp) where TW : struct, IWeightRows
+    {
+        float* lanes = stackalloc float[16];
+        for (int j = 0; j < 16; j++) lanes[j] = 0f;
+        for (int k = 0; k < kp; k += 16)
+            for (int j = 0; j < 16; j++) lanes[j] = MathF.FusedMultiplyAdd(x[k + j], TW.Load1(w, k + j), lanes[j]);
+        for (int j = 0; j < 8; j++) lanes[j] += lanes[j + 8];
+        for (int j = 0; j < 4; j++) lanes[j] += lanes[j + 4];
+        return (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+    }
+
+    /// <summary>The canonical lane tree: (j, j+8), then (j, j+4), then (0+2) + (1+3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector512<float> a) => Reduce(a.GetLower() + a.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector256<float> h)
+    {
+        var q = h.GetLower() + h.GetUpper();
+        return (q.GetElement(0) + q.GetElement(2)) + (q.GetElement(1) + q.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* y, int nr, float v0, float v1, float v2, float v3)
+    {
+        y[0] = v0;
+        if (nr > 1) y[1] = v1;
+        if (nr > 2) y[2] = v2;
+        if (nr > 3) y[3] = v3;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SteerMoE.Research.Inference.Checkpoints;
+using SteerMoE.Research.Inference.Kernels;
+
+namespace SteerMoE.Research.Inference.Models;
+
+/// <summary>
+/// Checkpoints of real model shapes with random weights, for benchmarks without downloads: config.json as the
+/// hub has it and bf16 weights (gpt-oss experts MXFP4, as released), ~N(0, 0.02)-sized values, norms 1.
+/// </summary>
+public static class RandomCheckpoint
+{
+    /// <summary>The released models whose shapes can be reproduced.</summary>
+    public static IReadOnlyDictionary<string, Func<JsonObject>> Presets { get; } = new Dictionary<string, Func<JsonObject>>
+    {
+        ["olmoe-1b-7b"] = () => Config("""
+            {"architectures": ["OlmoeForCausalLM"], "model_type": "olmoe", "hidden_size": 2048, "num_hidden_layers": 16,
+             "num_attention_heads": 16, "num_key_value_heads": 16, "intermediate_size": 1024, "num_experts": 64,
+             "num_experts_per_tok": 8, "vocab_size": 50304, "rope_theta": 10000.0, "rope_scaling": null, "rms_norm_eps": 1e-05,
+             "max_position_embeddings": 4096, "norm_topk_prob": false, "tie_word_embeddings": false, "clip_qkv": null,
+             "attention_bias": false, "hidden_act": "silu", "eos_token_id": 50279, "pad_token_id": 1, "torch_dtype": "bfloat16"}
+            """),
+        ["qwen3-30b-a3b"] = () => Config("""
+            {"architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", "hidden_size": 2048, "num_hidden_layers": 48,
+             "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128, "intermediate_size": 6144,
+             "moe_intermediate_size": 768, "num_experts": 128, "num_experts_per_tok": 8, "vocab_size": 151936,
+             "rope_theta": 1000000.0, "rope_scaling": null, "rms_norm_eps": 1e-06, "max_position_embeddings": 40960,
+             "norm_topk_prob": true, "decoder_sparse_step": 1, "mlp_only_layers": [], "use_sliding_window": false,
+             "sliding_window": null, "max_window_layers": 48, "tie_word_embeddings": false, "attention_bias": false,
+             "hidden_act": "silu", "bos_token_id": 151643, "eos_token_id": 151645, "torch_dtype": "bfloat16"}
+            """),
+        ["mixtral-8x7b"] = () => Config("""
+            {"architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": 4096, "num_hidden_layers": 32,
+             "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336, "num_local_experts": 8,
+             "num_experts_per_tok": 2, "vocab_size": 32000, "rope_theta": 1000000.0, "rms_norm_eps": 1e-05,
+             "max_position_embeddings": 32768, "sliding_window": null, "tie_word_embeddings": false, "hidden_act": "silu",
+             "router_aux_loss_coef": 0.02, "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "bfloat16"}
+            """),
+        ["gpt-oss-20b"] = () =>
+        {
+            var c = Config("""
+                {"architectures": ["GptOssForCausalLM"], "model_type": "gpt_oss", "hidden_size": 2880, "num_hidden_layers": 24,
+                 "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64, "intermediate_size": 2880,
+                 "num_local_experts": 32, "num_experts_per_tok": 4, "experts_per_token": 4, "vocab_size": 201088,
+                 "rope_theta": 150000, "rope_scaling": {"beta_fast": 32.0, "beta_slow": 1.0, "factor": 32.0,
+                 "original_max_position_embeddings": 4096, "rope_type": "yarn", "truncate": false},
+                 "rms_norm_eps": 1e-05, "max_position_embeddings": 131072, "sliding_window": 128, "attention_bias": true,
+                 "swiglu_limit": 7.0, "tie_word_embeddings": false, "hidden_act": "silu", "eos_token_id": 200002,
+                 "pad_token_id": 199999, "torch_dtype": "bfloat16",
+                 "quantization_config": {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn",
+                   "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"]}}
+                """);
+            c["layer_types"] = new JsonArray(Enumerable.Range(0, 24).Select(l => (JsonNode)(l % 2 == 0 ? "sliding_attention" : "full_attention")).ToArray());
+            return c;
+        },
+    };
+
+    private static JsonObject Config(string json) => JsonNode.Parse(json)!.AsObject();
+
+    /// <summary>
+    /// Writes <c>config.json</c> and <c>model.safetensors</c> for a preset into <paramref name="directory"/>;
+    /// <paramref name="layers"/> (when given) keeps only the first L decoder layers. Returns the config used.
+    /// </summary>
+    public static ModelConfig Write(string preset, string directory, int? layers = null, int seed = 0)
+    {
+        if (!Presets.TryGetValue(preset, out var make))
+            throw new ArgumentException($"--like: '{preset}' is not a known model; expected one of {string.Join(", ", Presets.Keys)}.");
+        return Write(make(), directory, layers, seed);
+    }
+
+    /// <summary>Writes a random checkpoint for any supported hub-style config (see <see cref="Write(string, string, int?, int)"/>).</summary>
+    public static ModelConfig Write(JsonObject config, string directory, int? layers = null, int seed = 0)
+    {
+        if (layers is { } l)
+        {
+            if (l < 1) throw new ArgumentException($"--layers: expected at least 1, got {l}.");
+            config["num_hidden_layers"] = l;
+            if (config["layer_types"] is JsonArray types) config["layer_types"] = new JsonArray(types.Take(l).Select(t => t!.DeepClone()).ToArray());
+            if (config["max_window_layers"] is not null) config["max_window_layers"] = l;
+        }
+        Directory.CreateDirectory(directory);
+        string configText = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var parsed = ModelConfig.Parse(configText, Path.Combine(directory, "config.json"));
+        var tensors = new List<TensorToWrite>();
+        int h = parsed.HiddenSize, v = parsed.VocabSize, q = parsed.HeadCount * parsed.HeadDim, kv = parsed.KeyValueHeadCount * parsed.HeadDim;
+        int e = parsed.ExpertCount, inter = parsed.ExpertIntermediateSize;
+        ulong stream = (ulong)seed * 0x9E3779B97F4A7C15UL + 1;
+        TensorToWrite Random(string name, params long[] shape) => new(name, DType.BF16, shape, null, RandomBf16(shape.Aggregate(1L, (a, b) => a * b), stream++));
+        TensorToWrite Ones(string name, long n) => new(name, DType.BF16, [n], Enumerable.Repeat(new byte[] { 0x80, 0x3F }, (int)n).SelectMany(x => x).ToArray());
+        tensors.Add(Random("model.embed_tokens.weight", v, h));
+        tensors.Add(Random("lm_head.weight", v, h));
+        tensors.Add(Ones("model.norm.weight", h));
+        string arch = parsed.Architecture;
+        for (int layer = 0; layer < parsed.LayerCount; layer++)
+        {
+            string p = $"model.layers.{layer}.";
+            tensors.Add(Ones(p + "input_layernorm.weight", h));
+            tensors.Add(Ones(p + "post_attention_layernorm.weight", h));
+            tensors.Add(Random(p + "self_attn.q_proj.weight", q, h));
+            tensors.Add(Random(p + "self_attn.k_proj.weight", kv, h));
+            tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
+            tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
+            switch (arch)
+            {
+                case "OlmoeForCausalLM":
+                    tensors.Add(Ones(p + "self_attn.q_norm.weight", q));
+                    tensors.Add(Ones(p + "self_attn.k_norm.weight", kv));
+                    AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");
+                    tensors.Add(Random(p + "mlp.gate.weight", e, h));
+                    break;
+                case "Qwen3MoeForCausalLM":
+                    tensors.Add(Ones(p + "self_attn.q_norm.weight", parsed.HeadDim));
+                    tensors.Add(Ones(p + "self_attn.k_norm.weight", parsed.HeadDim));
+                    AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");
+                    tensors.Add(Random(p + "mlp.gate.weight", e, h));
+                    break;
+                case "MixtralForCausalLM":
+                    AddSwiGlu(tensors, Random, p + "block_sparse_moe", e, h, inter, "w1", "w3", "w2");
+                    tensors.Add(Random(p + "block_sparse_moe.gate.weight", e, h));
+                    break;
+                case "GptOssForCausalLM":
+                    foreach (var (n, len) in new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv), ("o_proj", h) }) tensors.Add(Random(p + $"self_attn.{n}.bias", len));
+                    tensors.Add(Random(p + "self_attn.sinks", parsed.HeadCount));
+                    tensors.Add(Random(p + "mlp.router.weight", e, h));
+                    tensors.Add(Random(p + "mlp.router.bias", e));
+                    foreach (var (n, rows, cols) in new[] { ("gate_up_proj", 2 * inter, h), ("down_proj", h, inter) })
+                    {
+                        tensors.Add(new TensorToWrite(p + $"mlp.experts.{n}_blocks", DType.U8, [e, rows, cols / 32, 16], null, RandomBytes((long)e * rows * cols / 2, 0, 256, stream++)));
+                        tensors.Add(new TensorToWrite(p + $"mlp.experts.{n}_scales", DType.U8, [e, rows, cols / 32], null, RandomBytes((long)e * rows * cols / 32, 118, 122, stream++)));
+                        tensors.Add(Random(p + $"mlp.experts.{n}_bias", e, rows));
+                    }
+                    break;
+                default:
+                    throw new NotSupportedException($"make-random: {arch} has no random layout here; supported presets: {string.Join(", ", Presets.Keys)}.");
+            }
+        }
+        File.WriteAllText(Path.Combine(directory, "config.json"), configText);
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        return parsed;
+    }
+
+    private static void AddSwiGlu(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, string prefix, int experts, int h, int inter, string gate, string up, string down)
+    {
+        for (int x = 0; x < experts; x++)
+        {
+            tensors.Add(random($"{prefix}.experts.{x}.{gate}.weight", [inter, h]));
+            tensors.Add(random($"{prefix}.experts.{x}.{up}.weight", [inter, h]));
+            tensors.Add(random($"{prefix}.experts.{x}.{down}.weight", [h, inter]));
+        }
+    }
+
+    /// <summary>Streams <paramref name="count"/> bf16 values uniform in ±0.02·√3 (std 0.02) from a seeded xorshift generator.</summary>
+    private static Action<Stream> RandomBf16(long count, ulong seed) => stream =>
+    {
+        var buffer = new ushort[1 << 16];
+        ulong state = Mix(seed);
+        for (long done = 0; done < count; done += buffer.Length)
+        {
+            int n = (int)Math.Min(buffer.Length, count - done);
+            for (int i = 0; i < n; i++)
+            {
+                float u = (float)((Next(ref state) >> 40) * (1.0 / (1UL << 24))) * 2f - 1f;   // [-1, 1)
+                buffer[i] = (ushort)(BitConverter.SingleToUInt32Bits(u * 0.034641f) >> 16);
+            }
+            stream.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, n)));
+        }
+    };
+
+    /// <summary>Streams <paramref name="count"/> bytes uniform in [lo, hi).</summary>
+    private static Action<Stream> RandomBytes(long count, int lo, int hi, ulong seed) => stream =>
+    {
+        var buffer = new byte[1 << 16];
+        ulong state = Mix(seed);
+        for (long done = 0; done < count; done += buffer.Length)
+        {
+            int n = (int)Math.Min(buffer.Length, count - done);
+            for (int i = 0; i < n; i++)
+            {
+                buffer[i] = (byte)(lo + (int)((Next(ref state) >> 32) % (ulong)(hi - lo)));
+            }
+            stream.Write(buffer, 0, n);
+        }
+    };
+
+    /// <summary>xorshift64: advances the state and returns it.</summary>
+    private static ulong Next(ref ulong state)
+    {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+        return state;
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (z ^ (z >> 31)) | 1;
+    }
+}

@@ -1,0 +1,59 @@
+using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Models;
+using SteerMoE.Research.Tests;
+
+namespace SteerMoE.Research.Inference.Tests.Models;
+
+public class RandomCheckpointTests
+{
+    /// <summary>The presets' configs, shrunk in width (real layouts, small numbers), load and run; the full shapes are exercised by bench.</summary>
+    [Theory]
+    [InlineData("olmoe-1b-7b")]
+    [InlineData("qwen3-30b-a3b")]
+    [InlineData("mixtral-8x7b")]
+    [InlineData("gpt-oss-20b")]
+    public void ShrunkPresetLoadsAndRuns(string preset)
+    {
+        var config = RandomCheckpoint.Presets[preset]();
+        config["hidden_size"] = 64; config["vocab_size"] = 300; config["intermediate_size"] = 64;
+        if (config["moe_intermediate_size"] is not null) config["moe_intermediate_size"] = 32;
+        config["num_attention_heads"] = 4; config["num_key_value_heads"] = 2;
+        if (config["head_dim"] is not null) config["head_dim"] = 16;
+        if (config["num_experts"] is not null) config["num_experts"] = 8;
+        if (config["num_local_experts"] is not null) config["num_local_experts"] = 8;
+        config["num_experts_per_tok"] = 2;
+        string dir = RepoPaths.TempDir("random-" + preset);
+        var written = RandomCheckpoint.Write(config, dir, layers: 2, seed: 3);
+        Assert.Equal(2, written.LayerCount);
+        using var model = MoeModel.Load(dir);
+        Assert.Equal(preset == "gpt-oss-20b" ? "mxfp4" : null, model.Config.QuantizationMethod);
+        var logits = model.Forward([[1, 2, 3, 4, 5]], new ForwardOptions { ReturnLogits = true }).Logits!;
+        Assert.All(logits, x => Assert.True(float.IsFinite(x)));
+        Assert.True(logits.Max() - logits.Min() > 1e-4f);   // random weights give distinct logits
+        // deterministic: the same seed writes the same bytes
+        string again = RepoPaths.TempDir("random-again-" + preset);
+        RandomCheckpoint.Write(RandomCheckpoint.Presets[preset]() is var c2 ? Shrink(c2, config) : null!, again, layers: 2, seed: 3);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "model.safetensors")), File.ReadAllBytes(Path.Combine(again, "model.safetensors")));
+    }
+
+    private static System.Text.Json.Nodes.JsonObject Shrink(System.Text.Json.Nodes.JsonObject fresh, System.Text.Json.Nodes.JsonObject shrunk)
+    {
+        foreach (var (k, v) in shrunk) fresh[k] = v?.DeepClone();
+        return fresh;
+    }
+
+    [Fact]
+    public void PresetShapesAreTheReleasedOnes()
+    {
+        var olmoe = ModelConfig.Parse(RandomCheckpoint.Presets["olmoe-1b-7b"]().ToJsonString(), "olmoe");
+        Assert.Equal((16, 64, 8, 2048, 1024, 50304), (olmoe.LayerCount, olmoe.ExpertCount, olmoe.TopK, olmoe.HiddenSize, olmoe.ExpertIntermediateSize, olmoe.VocabSize));
+        var gpt = ModelConfig.Parse(RandomCheckpoint.Presets["gpt-oss-20b"]().ToJsonString(), "gpt");
+        Assert.Equal((24, 32, 4, 2880, 64, 8), (gpt.LayerCount, gpt.ExpertCount, gpt.TopK, gpt.HiddenSize, gpt.HeadCount, gpt.KeyValueHeadCount));
+        Assert.Equal(128, gpt.SlidingWindows[0]);
+        Assert.Equal(0, gpt.SlidingWindows[1]);
+        var qwen = ModelConfig.Parse(RandomCheckpoint.Presets["qwen3-30b-a3b"]().ToJsonString(), "qwen");
+        Assert.Equal((48, 128, 8, 768), (qwen.LayerCount, qwen.ExpertCount, qwen.TopK, qwen.ExpertIntermediateSize));
+        var mixtral = ModelConfig.Parse(RandomCheckpoint.Presets["mixtral-8x7b"]().ToJsonString(), "mixtral");
+        Assert.Equal((32, 8, 2, 4096, 14336), (mixtral.LayerCount, mixtral.ExpertCount, mixtral.TopK, mixtral.HiddenSize, mixtral.ExpertIntermediateSize));
+    }
+}
