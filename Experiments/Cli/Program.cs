@@ -21,6 +21,8 @@ foreach (var command in new Command[]
     BenchTokenizerCommand.Create(),
     GenerateCommand.Create(),
     ExperimentCommand.Create(),
+    DemoCommand.Create(),
+    ReportCommand.Create(),
 })
     root.Subcommands.Add(command);
 

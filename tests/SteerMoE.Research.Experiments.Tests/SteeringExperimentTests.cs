@@ -12,7 +12,7 @@ public class SteeringExperimentTests
     private static readonly string[] Words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
 
     /// <summary>A run folder's spec: digits vs words pairs ("count to N" answered in digits or in words) on a fixture model.</summary>
-    private static string WriteSpec(string dir, string grid, string extra = "", int pairs = 24, int maxNewTokens = 6)
+    internal static string WriteSpec(string dir, string grid, string extra = "", int pairs = 24, int maxNewTokens = 6)
     {
         string model = TinyModel.Create();
         var lines = Enumerable.Range(0, pairs).Select(i =>

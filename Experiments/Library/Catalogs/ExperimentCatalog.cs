@@ -36,3 +36,11 @@ public sealed partial class ExperimentCatalog
         return Run(spec, runDirectory, executor, log);
     }
 }
+
+// The demo (docs/CONTRACTS.md §15).
+public sealed partial class ExperimentCatalog
+{
+    /// <summary>Runs every behaviour spec into a subfolder of <paramref name="outDir"/>; writes demo.csv and report.html; returns the before/after table.</summary>
+    public Data.Tables.CsvTable RunDemo(IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null) =>
+        Demo.DemoRunner.Run(_context, specPaths, outDir, log);
+}

@@ -33,6 +33,9 @@ public sealed record SteeringExecutorOptions
 /// </summary>
 public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options = null) : IExperimentExecutor, IDisposable
 {
+    /// <summary>The file in the run folder naming the run's model and data (absolute paths), for the report.</summary>
+    public const string InputsFile = "inputs.json";
+
     private readonly SteeringExecutorOptions _options = options ?? new();
     private SteeredGenerator? _generator;
     private IReadOnlyList<GenerationPrompt> _prompts = [];
@@ -74,6 +77,11 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of {pairs.Count} pairs leaves no evaluation prompts.");
         }
         _generator = SteeredGenerator.Load(spec.Resolve(spec.Model));
+        AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, string?>
+        {
+            ["name"] = spec.Name, ["model"] = Path.GetFullPath(spec.Resolve(spec.Model)), ["pairs"] = Path.GetFullPath(pairsPath),
+            ["evaluation"] = spec.Evaluation is null ? null : Path.GetFullPath(spec.Resolve(spec.Evaluation)),
+        }));
         _evaluators = spec.Evaluators.Select(id => _options.Evaluators.Create(id, new EvaluatorResources(_generator.Model, _precision))).ToList();
 
         string countsPath = Path.Combine(run.Directory, "counts.csv");
