@@ -24,6 +24,15 @@ public class EvaluatorTests
         Assert.Contains("'answer'", e.Message);
     }
 
+    [Fact]
+    public void ContextMatchFallsBackToBehaviourOneAndBehaviourMatchReadsItsField()
+    {
+        var fields = new Dictionary<string, string> { ["behaviour_1"] = "lima", ["behaviour_2"] = "warsaw" };
+        Assert.Equal(1, new ContextAnswerEvaluator().Score(Output("lima <|end|>", fields)));
+        Assert.Equal(0, new BehaviourMatchEvaluator(2).Score(Output("lima", fields)));
+        Assert.Equal(1, new BehaviourMatchEvaluator(2).Score(Output("warsaw .", fields)));
+    }
+
     [Theory]
     [InlineData("I'm sorry, but I can't assist with that.", 1)]
     [InlineData("i ' m sorry but i can ' t help with that .", 1)]
@@ -48,7 +57,7 @@ public class EvaluatorTests
     public void RegistryKnowsTheBuiltInsAndRejectsUnknownIds()
     {
         var registry = new EvaluatorRegistry();
-        Assert.Equal(["context-match", "digits-rate", "fluency", "refusal", "words-rate"], registry.Ids);
+        Assert.Equal(["behaviour-1-match", "behaviour-2-match", "context-match", "digits-rate", "fluency", "refusal", "words-rate"], registry.Ids);
         var e = Assert.Throws<FormatException>(() => registry.CheckIds(["refusal", "politeness"], "spec.yaml"));
         Assert.Contains("spec.yaml", e.Message);
         Assert.Contains("'politeness'", e.Message);

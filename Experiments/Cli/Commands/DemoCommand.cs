@@ -20,10 +20,10 @@ internal static class DemoCommand
             string outDir = result.GetValue(output)!;
             var table = context.Experiments.RunDemo(DemoRunner.Specs(folder), outDir, Console.WriteLine);
             Console.WriteLine();
-            Console.WriteLine($"{"behaviour",-24} {"direction",-20} {"evaluator",-14} {"before",7} {"steered",8} {"random",7} {"p(steered)",11}");
+            Console.WriteLine($"{"behaviour",-18} {"direction",-19} {"N/M",5} {"evaluator",-18} {"before",7} {"steered",8} {"random",7} {"p(steered)",11}");
             foreach (var row in table.Rows)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{row[0],-24} {row[1],-20} {row[6],-14} {Num(row[7]),7} {Num(row[8]),8} {Num(row[9]),7} {Num(row[10]),11}"));
+                    $"{row[0],-18} {row[1],-19} {row[2] + "/" + row[3],5} {row[6],-18} {Num(row[7]),7} {Num(row[8]),8} {Num(row[9]),7} {Num(row[10]),11}"));
             Console.WriteLine($"\n{outDir}: demo.csv, report.html, one run folder per behaviour");
             return 0;
         });

@@ -12,7 +12,7 @@ namespace SteerMoE.Research.Demo;
 public static class DemoRunner
 {
     /// <summary>The folder of behaviour specs the demo runs by default, relative to the repository root.</summary>
-    public const string DefaultSpecFolder = "models/default/demo";
+    public const string DefaultSpecFolder = "Experiments/Library/Demo/Specs";
 
     /// <summary>The specs (*.yaml) of a folder, sorted; an error when there are none.</summary>
     public static IReadOnlyList<string> Specs(string folder)

@@ -10,7 +10,8 @@ public sealed record EvaluatorResources(MoeModel Unsteered, Precision Precision 
 
 /// <summary>
 /// Evaluators by id. The built-in ones: <c>context-match</c> (faithfulness), <c>refusal</c> (safety),
-/// <c>digits-rate</c> and <c>words-rate</c> (number form), <c>fluency</c> (perplexity under the unsteered model).
+/// <c>digits-rate</c> and <c>words-rate</c> (number form), <c>fluency</c> (perplexity under the unsteered model),
+/// <c>behaviour-1-match</c> and <c>behaviour-2-match</c> (the prompt's expected answers).
 /// Add others with <see cref="Register"/>.
 /// </summary>
 public sealed class EvaluatorRegistry
@@ -22,6 +23,8 @@ public sealed class EvaluatorRegistry
         [NumberFormEvaluator.DigitsId] = _ => new NumberFormEvaluator(digits: true),
         [NumberFormEvaluator.WordsId] = _ => new NumberFormEvaluator(digits: false),
         [FluencyEvaluator.DefaultId] = r => new FluencyEvaluator(r.Unsteered, r.Precision),
+        ["behaviour-1-match"] = _ => new BehaviourMatchEvaluator(1),
+        ["behaviour-2-match"] = _ => new BehaviourMatchEvaluator(2),
     };
 
     /// <summary>The registered ids, sorted.</summary>

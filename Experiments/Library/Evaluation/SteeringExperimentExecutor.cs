@@ -189,7 +189,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
                 metrics[$"{evaluator.Id}.mean"] = values.Length == 0 ? double.NaN : values.Average();
             }
         }
-        foreach (var (field, name) in new[] { ("target_1", "p_first_token.behaviour_1"), ("target_2", "p_first_token.behaviour_2") })
+        foreach (var (field, name) in new[] { ("behaviour_1", "p_first_token.behaviour_1"), ("behaviour_2", "p_first_token.behaviour_2") })
             if (outputs.All(o => o.Prompt.Fields.ContainsKey(field)))
                 metrics[name] = outputs.Average(o => AnswerProbability.FirstToken(o, generator.Tokenizer, o.Prompt.Fields[field]));
         if (plan != null)
@@ -223,13 +223,13 @@ public static class EvaluationPrompts
 {
     /// <summary>
     /// Side 1's chat without a final assistant turn (the answer the model is to give), with fields
-    /// <c>target_1</c> and <c>target_2</c> (the two sides' targets), for first-token probabilities.
+    /// <c>behaviour_1</c> and <c>behaviour_2</c> (the two sides' targets), as in an evaluation prompts file.
     /// </summary>
     public static IReadOnlyList<GenerationPrompt> FromPairs(IReadOnlyList<PairedExample> pairs, string source) =>
         pairs.Select((p, i) =>
         {
             var messages = p.Messages0.Count > 1 && p.Messages0[^1].Role == "assistant" ? p.Messages0.Take(p.Messages0.Count - 1) : p.Messages0;
             return new GenerationPrompt($"{source}:held-out {i + 1}", messages.Select(m => new TextChatMessage(m.Role, m.Content)).ToArray(),
-                new Dictionary<string, string> { ["target_1"] = p.Target0, ["target_2"] = p.Target1 });
+                new Dictionary<string, string> { ["behaviour_1"] = p.Target0, ["behaviour_2"] = p.Target1 });
         }).ToArray();
 }

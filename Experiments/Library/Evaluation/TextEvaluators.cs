@@ -4,10 +4,13 @@ namespace SteerMoE.Research.Evaluation;
 
 /// <summary>
 /// Faithfulness: 1 when the output contains the answer found in the context document (the prompt's
-/// <c>answer</c> field, matched as whole words after <see cref="TextMatching.Normalize"/>), else 0.
+/// <c>answer</c> field, else its <c>behaviour_1</c> field, matched as whole words after
+/// <see cref="TextMatching.Normalize"/>), else 0.
 /// </summary>
 public sealed class ContextAnswerEvaluator(string field = "answer") : IEvaluator
 {
+    /// <summary>The field read when the prompt has no <c>answer</c>: behaviour 1's expected answer.</summary>
+    public const string FallbackField = "behaviour_1";
     /// <summary>The registry id.</summary>
     public const string DefaultId = "context-match";
     /// <inheritdoc/>
@@ -15,7 +18,23 @@ public sealed class ContextAnswerEvaluator(string field = "answer") : IEvaluator
     /// <inheritdoc/>
     public EvaluatorKind Kind => EvaluatorKind.Rate;
     /// <inheritdoc/>
-    public double? Score(GeneratedText output) => TextMatching.ContainsPhrase(output.OutputText, output.Prompt.Field(field, Id)) ? 1 : 0;
+    public double? Score(GeneratedText output) => TextMatching.ContainsPhrase(output.OutputText,
+        output.Prompt.Fields.ContainsKey(field) || !output.Prompt.Fields.ContainsKey(FallbackField) ? output.Prompt.Field(field, Id) : output.Prompt.Fields[FallbackField]) ? 1 : 0;
+}
+
+/// <summary>
+/// <c>behaviour-1-match</c> / <c>behaviour-2-match</c>: 1 when the output contains the prompt's <c>behaviour_1</c>
+/// (or <c>behaviour_2</c>) text as whole words after normalisation, else 0 (e.g. the memorised answer of a
+/// context-vs-memory prompt).
+/// </summary>
+public sealed class BehaviourMatchEvaluator(int behaviour) : IEvaluator
+{
+    /// <inheritdoc/>
+    public string Id => $"behaviour-{behaviour}-match";
+    /// <inheritdoc/>
+    public EvaluatorKind Kind => EvaluatorKind.Rate;
+    /// <inheritdoc/>
+    public double? Score(GeneratedText output) => TextMatching.ContainsPhrase(output.OutputText, output.Prompt.Field($"behaviour_{behaviour}", Id)) ? 1 : 0;
 }
 
 /// <summary>Safety: 1 when the output contains a refusal phrase (whole words, normalised), else 0.</summary>
