@@ -33,7 +33,7 @@ internal static class GenerateCommand
             var settings = new GenerationSettings
             {
                 MaxNewTokens = result.GetValue(maxNew), Temperature = result.GetValue(temperature), TopP = result.GetValue(topP), Seed = result.GetValue(seed),
-                Precision = ParsePrecision(result.GetValue(precision)!), TemplateVariables = ParseVariables(result.GetValue(variables) ?? []),
+                Precision = PrecisionNames.Parse(result.GetValue(precision)!), TemplateVariables = ParseVariables(result.GetValue(variables) ?? []),
             };
             using var generator = context.Steering.LoadGenerator(CommandRunner.Required(result, model), steering, planPath ?? "plan");
             foreach (var output in context.Steering.Generate(generator, list, steering, settings, planPath ?? "plan"))
@@ -45,13 +45,6 @@ internal static class GenerateCommand
         });
         return command;
     }
-
-    internal static Precision ParsePrecision(string value) => value switch
-    {
-        "exact" => Precision.Exact,
-        "fast" => Precision.Fast,
-        _ => throw new ArgumentException($"--precision: expected exact or fast, got '{value}'."),
-    };
 
     private static Dictionary<string, object?> ParseVariables(string[] items)
     {

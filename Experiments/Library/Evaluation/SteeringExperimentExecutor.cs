@@ -63,7 +63,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var spec = run.Spec;
         _options.Evaluators.CheckIds(spec.Evaluators, spec.Source);
         foreach (string metric in spec.Metrics) _ = ExpertRanking.ColumnForMetric(metric);
-        _precision = spec.Precision == "fast" ? Precision.Fast : Precision.Exact;
+        _precision = PrecisionNames.Parse(spec.Precision);
         _settings = new GenerationSettings { MaxNewTokens = spec.MaxNewTokens, Precision = _precision };
         string pairsPath = spec.Resolve(spec.Pairs);
         var pairs = PairedDataset.Read(pairsPath).ToList();
