@@ -144,3 +144,10 @@ public sealed partial class PlotCatalog
     public static string FileLabel(string label) =>
         new(label.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
 }
+
+// Run reports (docs/CONTRACTS.md §15).
+public sealed partial class PlotCatalog
+{
+    /// <summary>Writes report.html of a run folder (an experiment run or a demo folder); returns its path.</summary>
+    public string WriteRunReport(string runDirectory, CsvTable? summary = null) => Demo.RunReport.Write(runDirectory, summary);
+}
