@@ -314,6 +314,10 @@ public sealed class PanelAdder
     /// <summary>A line through (x, y).</summary>
     public LineSeries Line(IReadOnlyList<double> xs, IReadOnlyList<double> ys) => _panel.Register(new LineSeries(xs, ys, NextColor()));
 
+    /// <summary>Tokens of a text on backgrounds shaded by their counts (0..<paramref name="maxCount"/>), wrapped at the data area's width.</summary>
+    public ShadedTokens ShadedTokens(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount) =>
+        _panel.Register(new ShadedTokens(tokens, counts, maxCount, ColorMap.WhiteOrangeRed));
+
     /// <summary>A horizontal reference line at y = <paramref name="y"/>.</summary>
     public ReferenceLine HorizontalLine(double y) => _panel.Register(new ReferenceLine(y, true, new Rgb(85, 85, 85)));
 

@@ -21,8 +21,9 @@ public sealed record BootstrapResult(double[] RiskDifference, double[] Low, doub
 /// <summary>
 /// Pair-level inference for the pooled risk difference: the unit of resampling is the pair, so the
 /// dependence of the tokens of one pair is respected (the paper's pooled tests treat them as independent).
-/// Deterministic for a given <see cref="Random"/> (the caller's named stream): all random draws are made
-/// first, in order, on one thread; the arithmetic after them is exact integer sums per draw.
+/// Deterministic for a given <see cref="Random"/> (the caller's named stream): one seed per resample is
+/// drawn from it first, in order, on one thread; each resample then draws from its own seed, so the result
+/// does not depend on the thread count. Memory: the replicate RDs of the bootstrap, B × L × E doubles.
 /// </summary>
 public static class PairResampling
 {
@@ -41,23 +42,23 @@ public static class PairResampling
         int pairs = counts.PairCount, width = counts.Width;
         bool exact = pairs < 30 && (1L << pairs) <= permutations;
         long draws = exact ? 1L << pairs : permutations;
-        var swaps = new bool[draws][];   // [B][P]: true = the pair's sides are swapped
-        for (long b = 0; b < draws; b++)
-        {
-            var s = swaps[b] = new bool[pairs];
-            for (int p = 0; p < pairs; p++) s[p] = exact ? ((b >> p) & 1) == 1 : random.Next(2) == 1;
-        }
+        // One seed per draw, drawn in order: draws can then run in parallel with O(pairs) memory each.
+        var seeds = new int[exact ? 0 : draws];
+        for (long b = 0; b < seeds.Length; b++) seeds[b] = random.Next();
         var totals = Totals(counts);
         var observed = RiskDifferences(totals.A1, totals.A2, totals.N1, totals.N2);
         var extreme = new long[width];
         var sync = new object();
         Parallel.For(0L, draws, () => new long[width], (b, _, local) =>
         {
+            var swap = new bool[pairs];   // true = the pair's sides are swapped
+            var draw = exact ? null : new Random(seeds[b]);
+            for (int p = 0; p < pairs; p++) swap[p] = exact ? ((b >> p) & 1) == 1 : draw!.Next(2) == 1;
             var a1 = (long[])totals.A1.Clone(); var a2 = (long[])totals.A2.Clone();
             long n1 = totals.N1, n2 = totals.N2;
             for (int p = 0; p < pairs; p++)
             {
-                if (!swaps[b][p]) continue;
+                if (!swap[p]) continue;
                 var s1 = counts.Activations(p, 1); var s2 = counts.Activations(p, 2);
                 for (int k = 0; k < width; k++) { long delta = s2[k] - s1[k]; a1[k] += delta; a2[k] -= delta; }
                 long dn = counts.Tokens(p, 2) - counts.Tokens(p, 1); n1 += dn; n2 -= dn;
@@ -85,12 +86,8 @@ public static class PairResampling
         if (!(level > 0 && level < 1)) throw new ArgumentException($"cluster bootstrap: level {level}; expected a number in (0, 1).");
         foreach (int n in topN) if (n <= 0) throw new ArgumentException($"--top: {n} is not a positive number of experts.");
         int pairs = counts.PairCount, width = counts.Width;
-        var multiplicity = new int[replicates][];   // [B][P]: how many times each pair was drawn
-        for (int b = 0; b < replicates; b++)
-        {
-            var m = multiplicity[b] = new int[pairs];
-            for (int i = 0; i < pairs; i++) m[random.Next(pairs)]++;
-        }
+        var seeds = new int[replicates];   // one per replicate, drawn in order (see PermutationTest)
+        for (int b = 0; b < replicates; b++) seeds[b] = random.Next();
         var totals = Totals(counts);
         var observed = RiskDifferences(totals.A1, totals.A2, totals.N1, totals.N2);
         var replicateRd = new double[replicates][];   // [B][L*E]
@@ -98,11 +95,14 @@ public static class PairResampling
         var sync = new object();
         Parallel.For(0, replicates, () => topN.Distinct().ToDictionary(n => n, _ => new int[width]), (b, _, local) =>
         {
+            var multiplicity = new int[pairs];   // how many times each pair was drawn
+            var draw = new Random(seeds[b]);
+            for (int i = 0; i < pairs; i++) multiplicity[draw.Next(pairs)]++;
             var a1 = new long[width]; var a2 = new long[width];
             long n1 = 0, n2 = 0;
             for (int p = 0; p < pairs; p++)
             {
-                int m = multiplicity[b][p];
+                int m = multiplicity[p];
                 if (m == 0) continue;
                 var s1 = counts.Activations(p, 1); var s2 = counts.Activations(p, 2);
                 for (int k = 0; k < width; k++) { a1[k] += m * s1[k]; a2[k] += m * s2[k]; }

@@ -20,6 +20,10 @@ foreach (var command in new Command[]
     TokenizeCommand.Create(),
     BenchTokenizerCommand.Create(),
     DetectCommand.Create(),
+    GenerateCommand.Create(),
+    ExperimentCommand.Create(),
+    DemoCommand.Create(),
+    ReportCommand.Create(),
 })
     root.Subcommands.Add(command);
 

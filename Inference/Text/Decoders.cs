@@ -26,10 +26,8 @@ internal abstract class Decoder
 
     private static Decoder ParseMetaspace(TokenizerJson json)
     {
-        var pre = PreTokenizer.ParseMetaspace(json);
         string replacement = json.Child("replacement").IsNull ? "\u2581" : json.Child("replacement").String();
         string scheme = json.StringOrNull("prepend_scheme") ?? (json.Bool("add_prefix_space", true) ? "always" : "never");
-        _ = pre;
         return new MetaspaceDecoder(replacement, scheme != "never");
     }
 }

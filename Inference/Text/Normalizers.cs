@@ -93,6 +93,9 @@ internal sealed class Pattern
         throw json.Error("{\"String\": ...} or {\"Regex\": ...}");
     }
 
+    /// <summary>A pattern from a regular expression written in the code (not read from tokenizer.json).</summary>
+    public static Pattern FromRegex(string regex, string where) => new(null, RegexTranslation.Translate(regex, where));
+
     /// <summary>Non-overlapping matches, as code point ranges, left to right.</summary>
     public List<(int Start, int End)> Matches(NormalizedText text)
     {

@@ -25,19 +25,22 @@ internal abstract class PreTokenizer
             "ByteLevel" => new ByteLevelPreTokenizer(json.Bool("add_prefix_space", true), json.Bool("use_regex", true)),
             "Split" => new SplitPreTokenizer(Pattern.Parse(json.Child("pattern")), Behavior(json.Child("behavior")), json.Bool("invert", false)),
             "Metaspace" => ParseMetaspace(json),
-            "Digits" => new DigitsPreTokenizer(json.Bool("individual_digits", false)),
-            "Punctuation" => new PunctuationPreTokenizer(json.Child("behavior").IsNull ? SplitBehavior.Isolated : Behavior(json.Child("behavior"))),
-            "Whitespace" => new SplitPreTokenizer(Pattern.Parse(RegexJson(@"\w+|[^\w\s]+", json)), SplitBehavior.Removed, invert: true),
-            "WhitespaceSplit" => new SplitPreTokenizer(Pattern.Parse(RegexJson(@"\s+", json)), SplitBehavior.Removed, invert: false),
+            "Digits" => new CharacterSplitPreTokenizer(IsDigit, json.Bool("individual_digits", false) ? SplitBehavior.Isolated : SplitBehavior.Contiguous),
+            "Punctuation" => new CharacterSplitPreTokenizer(IsPunctuation, json.Child("behavior").IsNull ? SplitBehavior.Isolated : Behavior(json.Child("behavior"))),
+            "Whitespace" => new SplitPreTokenizer(Pattern.FromRegex(@"\w+|[^\w\s]+", $"{json.Source}: {json.Path}"), SplitBehavior.Removed, invert: true),
+            "WhitespaceSplit" => new SplitPreTokenizer(Pattern.FromRegex(@"\s+", $"{json.Source}: {json.Path}"), SplitBehavior.Removed, invert: false),
             _ => throw json.Child("type").Unsupported($"the pre-tokenizer \"{type}\" (supported: Sequence, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, WhitespaceSplit)"),
         };
     }
 
-    private static TokenizerJson RegexJson(string pattern, TokenizerJson at)
-    {
-        var doc = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["Regex"] = pattern }));
-        return new TokenizerJson(doc.RootElement, at.Source, at.Path);
-    }
+    private static bool IsDigit(int cp) => CharUnicodeInfo.GetUnicodeCategory(cp) == UnicodeCategory.DecimalDigitNumber;
+
+    /// <summary>ASCII punctuation and symbols, or a Unicode punctuation category (as the tokenizers library counts them).</summary>
+    private static bool IsPunctuation(int cp) =>
+        cp < 128 ? cp > 32 && cp < 127 && !char.IsAsciiLetterOrDigit((char)cp)
+        : CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
+            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
+            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
 
     internal static MetaspacePreTokenizer ParseMetaspace(TokenizerJson json)
     {
@@ -141,13 +144,7 @@ internal sealed class SplitPreTokenizer(Pattern pattern, SplitBehavior behavior,
 internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) : PreTokenizer
 {
     private static readonly Lazy<SplitPreTokenizer> Gpt2 = new(() => new SplitPreTokenizer(
-        PatternFromRegex(Gpt2Pattern), SplitBehavior.Isolated, false));
-
-    private static Pattern PatternFromRegex(string regex)
-    {
-        var doc = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["Regex"] = regex }));
-        return Pattern.Parse(new TokenizerJson(doc.RootElement, "ByteLevel", "pattern"));
-    }
+        Pattern.FromRegex(Gpt2Pattern, "ByteLevel pre-tokenizer"), SplitBehavior.Isolated, false));
 
     public override bool IsByteLevel => true;
 
@@ -187,39 +184,18 @@ internal sealed class MetaspacePreTokenizer(int replacement, string prependSchem
     }
 }
 
-internal sealed class DigitsPreTokenizer(bool individual) : PreTokenizer
+/// <summary>Splits around single characters of a class (Digits, Punctuation).</summary>
+internal sealed class CharacterSplitPreTokenizer(Func<int, bool> matches, SplitBehavior behavior) : PreTokenizer
 {
     public override List<NormalizedText> Apply(List<NormalizedText> pieces)
     {
         var output = new List<NormalizedText>();
         foreach (var piece in pieces)
         {
-            var matches = new List<(int, int)>();
-            for (int i = 0; i < piece.Length; i++)
-                if (CharUnicodeInfo.GetUnicodeCategory(piece.CodePoints[i]) == UnicodeCategory.DecimalDigitNumber) matches.Add((i, i + 1));
-            Split(piece, matches, individual ? SplitBehavior.Isolated : SplitBehavior.Contiguous, false, output);
+            var found = new List<(int, int)>();
+            for (int i = 0; i < piece.Length; i++) if (matches(piece.CodePoints[i])) found.Add((i, i + 1));
+            Split(piece, found, behavior, false, output);
         }
         return output;
     }
-}
-
-internal sealed class PunctuationPreTokenizer(SplitBehavior behavior) : PreTokenizer
-{
-    public override List<NormalizedText> Apply(List<NormalizedText> pieces)
-    {
-        var output = new List<NormalizedText>();
-        foreach (var piece in pieces)
-        {
-            var matches = new List<(int, int)>();
-            for (int i = 0; i < piece.Length; i++) if (IsPunctuation(piece.CodePoints[i])) matches.Add((i, i + 1));
-            Split(piece, matches, behavior, false, output);
-        }
-        return output;
-    }
-
-    private static bool IsPunctuation(int cp) =>
-        cp < 128 ? char.IsAsciiLetterOrDigit((char)cp) == false && cp > 32 && cp < 127
-        : CharUnicodeInfo.GetUnicodeCategory(cp) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
-            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
-            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
 }

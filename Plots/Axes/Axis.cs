@@ -99,13 +99,39 @@ public sealed class Axis
         if (ManualTicks != null) return Thin(FitManual(ManualTicks.Where(t => Contains(t.Value)).ToList(), lengthPx, fontSize), lengthPx, fontSize);
         // At most one tick per 55 px across (28 px for indices), 28 px down: a calm axis; fewer when the labels need the room.
         int maxCount = Math.Max(2, (int)(lengthPx / (IsHorizontal && !IntegerTicks ? 55 : 28)));
-        for (int target = maxCount; target >= 2; target--)
+        if (IsLog)
         {
-            var ticks = IsLog ? LogTicks(target) : LinearTicks(target);
-            if (Fits(ticks, lengthPx, fontSize)) return ticks;
+            for (int target = maxCount; target >= 2; target--)
+            {
+                var ticks = LogTicks(target);
+                if (Fits(ticks, lengthPx, fontSize)) return ticks;
+            }
+            var fallback = LogTicks(2);
+            return fallback.Count > 2 ? [fallback[0], fallback[^1]] : fallback;
         }
-        var fallback = IsLog ? LogTicks(2) : LinearTicks(2);
-        return fallback.Count > 2 ? [fallback[0], fallback[^1]] : fallback;
+        // The finest nice step that gives at most maxCount + 2 ticks whose labels fit.
+        List<Tick> last = [];
+        foreach (double step in NiceSteps((Math.Max(Lo, Hi) - Math.Min(Lo, Hi)) / (maxCount + 2)))
+        {
+            last = LinearTicks(step);
+            if (last.Count <= maxCount + 2 && Fits(last, lengthPx, fontSize)) return last;
+            if (last.Count <= 2) break;
+        }
+        return last.Count > 2 ? [last[0], last[^1]] : last;
+    }
+
+    // Nice steps (1, 2, 2.5, 5 × 10^k; integers only for index axes) from the first >= minStep upwards.
+    private IEnumerable<double> NiceSteps(double minStep)
+    {
+        double mag = Math.Pow(10, Math.Floor(Math.Log10(minStep)));
+        double[] multipliers = IntegerTicks ? [1, 2, 5] : [1, 2, 2.5, 5];
+        for (int k = 0; k < 40; k++, mag *= 10)
+            foreach (double m in multipliers)
+            {
+                double step = m * mag;
+                if (IntegerTicks && step < 1) continue;
+                if (step >= minStep * 0.999) yield return step;
+            }
     }
 
     /// <summary>The angle of the tick labels, degrees: −35 when category names on a horizontal axis do not fit level (set by <see cref="Ticks"/>).</summary>
@@ -154,14 +180,9 @@ public sealed class Axis
         return true;
     }
 
-    private List<Tick> LinearTicks(int target)
+    private List<Tick> LinearTicks(double step)
     {
         double lo = Math.Min(Lo, Hi), hi = Math.Max(Lo, Hi);
-        double raw = (hi - lo) / target;
-        double mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double[] steps = IntegerTicks ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
-        double step = steps.Select(s => s * mag).First(s => s >= raw * 0.999);
-        if (IntegerTicks) step = Math.Max(1, Math.Round(step));
         // Decimals enough to tell neighbours apart: 2.5-steps need one more than their magnitude.
         int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
         if (Math.Abs(step / Math.Pow(10, Math.Floor(Math.Log10(step) + 1e-9)) - 2.5) < 1e-9) decimals++;

@@ -38,10 +38,12 @@ public static class MetricScatter
 
         var top = figure.Attach(main, PanelSide.Top, 70);
         top.Y.Min = 0; top.Y.Padding = 0.02; top.Grid = false;
-        AddHistogram(top, x, horizontal: false);
+        // Margins count the drawn points only, so that they line up with the scatter's axes.
+        var drawn = Enumerable.Range(0, x.Count).Where(i => double.IsFinite(x[i]) && double.IsFinite(y[i])).ToList();
+        AddHistogram(top, drawn.Select(i => x[i]).ToList(), horizontal: false);
         var right = figure.Attach(main, PanelSide.Right, 70);
         right.X.Min = 0; right.X.Padding = 0.02; right.Grid = false;
-        AddHistogram(right, y, horizontal: true);
+        AddHistogram(right, drawn.Select(i => y[i]).ToList(), horizontal: true);
         right.AddColorBar(points, sizeName);
         // Points left out (non-finite metric) are counted in the figure's second note line when it renders.
         figure.Note = $"{x.Count} experts; margins: histograms of each metric";

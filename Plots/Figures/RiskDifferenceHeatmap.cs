@@ -18,8 +18,9 @@ public static class RiskDifferenceHeatmap
         foreach (var c in plan)
             if (c.Layer < 0 || c.Layer >= scores.Layers || c.Expert < 0 || c.Expert >= scores.Experts)
                 throw new ArgumentException($"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}.");
-        // Data area at most 520 px (a two-column figure with its colour bar); few experts get at most 40 px each.
-        double plotWidth = Math.Min(520, scores.Experts * 40.0), width = plotWidth + 152;
+        // Data area at most 520 px (a two-column figure with its colour bar); few experts get at most 40 px each, the
+        // figure never narrower than its title needs (240 px of data).
+        double plotWidth = Math.Min(520, Math.Max(240, scores.Experts * 40.0)), width = plotWidth + 152;
         double cellWidth = plotWidth / scores.Experts;
         double cellHeight = Math.Clamp(cellWidth, 5, 14);
         double dataHeight = Math.Clamp(scores.Layers * cellHeight, Math.Min(200, Math.Max(120, scores.Layers * 40.0)), 640); // >= 120 px: room for the colour bar's ticks and title

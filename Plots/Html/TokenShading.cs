@@ -18,12 +18,7 @@ public static class TokenShading
     /// </summary>
     public static string Create(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title)
     {
-        if (tokens.Count != counts.Count)
-            throw new ArgumentException($"{title}: {tokens.Count} tokens but {counts.Count} counts; expected one count per token.");
-        if (maxCount < 1) throw new ArgumentException($"{title}: the largest possible count is {maxCount}; expected >= 1 (the number of the plan's experts a token can activate).");
-        for (int i = 0; i < counts.Count; i++)
-            if (counts[i] < 0 || counts[i] > maxCount)
-                throw new ArgumentException($"{title}: token {i} ('{tokens[i]}'): count {counts[i]} is outside [0, {maxCount}].");
+        Validate(tokens, counts, maxCount, title);
         var map = ColorMap.WhiteOrangeRed;
         var sb = new StringBuilder();
         sb.Append("<figure class=\"token-shading\" style=\"margin:1em 0;font-family:'DejaVu Sans',Verdana,Arial,sans-serif\">\n");
@@ -48,5 +43,44 @@ public static class TokenShading
         }
         sb.Append("</div>\n</figure>\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The same shading as a vector figure (for a paper): tokens wrapped at the figure width on their shaded
+    /// backgrounds, with a colour bar of the count.
+    /// </summary>
+    public static Figure CreateFigure(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title, double width = 672)
+    {
+        Validate(tokens, counts, maxCount, title);
+        var probe = new Plottables.ShadedTokens(tokens, counts, maxCount, ColorMap.WhiteOrangeRed);
+        // Text width = figure width minus the panel's margins and its colour bar (about 100 px).
+        int lines = probe.Layout(width - 110).Select(p => p.Line).DefaultIfEmpty(0).Max() + 1;
+        var figure = new Figure(width, Math.Max(140, lines * probe.LineHeight + 90)) { Title = title };
+        var panel = figure.Panel;
+        panel.X.Visible = panel.Y.Visible = false;
+        panel.Grid = panel.Frame = false;
+        panel.Legend = Layout.LegendPlacement.None;
+        panel.Add.ShadedTokens(tokens, counts, maxCount);
+        panel.AddColorBar(new CountScale(maxCount), "plan experts");
+        figure.Note = $"{tokens.Count} tokens; colour: how many of the plan's experts route the token (0 to {maxCount})";
+        return figure;
+    }
+
+    private sealed record CountScale(int MaxCount) : Plottables.IColorScale
+    {
+        public ColorMap Map => ColorMap.WhiteOrangeRed;
+        public double Min => 0;
+        public double Max => MaxCount;
+        public bool IsLog => false;
+    }
+
+    private static void Validate(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title)
+    {
+        if (tokens.Count != counts.Count)
+            throw new ArgumentException($"{title}: {tokens.Count} tokens but {counts.Count} counts; expected one count per token.");
+        if (maxCount < 1) throw new ArgumentException($"{title}: the largest possible count is {maxCount}; expected >= 1 (the number of the plan's experts a token can activate).");
+        for (int i = 0; i < counts.Count; i++)
+            if (counts[i] < 0 || counts[i] > maxCount)
+                throw new ArgumentException($"{title}: token {i} ('{tokens[i]}'): count {counts[i]} is outside [0, {maxCount}].");
     }
 }

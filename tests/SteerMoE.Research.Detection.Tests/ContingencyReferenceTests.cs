@@ -24,6 +24,7 @@ public class ContingencyReferenceTests
         Assert.True(tables.Count >= 30);
         Assert.Contains(tables, t => t.A1 == 0 || t.D1 == 0 || t.A2 == 0 || t.D2 == 0);
         Assert.Contains(tables, t => t.A1 + t.D1 >= 1_000_000);
+        Assert.Equal(3, tables.Count(t => t.Reference.TryGetProperty("fisher_p_mpmath", out _)));
     }
 
     [Theory]
@@ -69,5 +70,7 @@ public class ContingencyReferenceTests
             Close(Number(exact), fisher.LogP, $"{key} ln p (exact integers)", relative: 1e-11, absolute: 1e-12);
             Close(Math.Exp(Number(exact)), fisher.P, $"{key} p (exact integers)", relative: 1e-11);
         }
+        if (r.TryGetProperty("fisher_p_mpmath", out var precise))
+            Close(Number(precise), fisher.P, $"{key} p (40-digit mpmath)", relative: 1e-12);
     }
 }

@@ -132,4 +132,31 @@ public class PairResamplingTests
         Assert.Equal(4, b.PartingN);
         Assert.Equal(3.0 / 5, b.TopNJaccard[4]);
     }
+
+    [Fact]
+    public void UnderPairLevelNoiseFisherOverstatesSignificanceAndThePermutationTestDoesNot()
+    {
+        // No systematic side effect, but each pair shifts its two sides by ±u (u ~ N(0, 0.1)) per expert:
+        // tokens of a pair are not independent. 200 experts, 30 pairs, 100 tokens per side.
+        const int experts = 200, pairs = 30, tokens = 100;
+        var random = new Random(17);
+        var counts = new PairCounts(pairs, 1, experts);
+        for (int p = 0; p < pairs; p++)
+        {
+            var a1 = new long[experts]; var a2 = new long[experts];
+            for (int e = 0; e < experts; e++)
+            {
+                double u = 0.1 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                double r1 = Math.Clamp(0.3 + u, 0.01, 0.99), r2 = Math.Clamp(0.3 - u, 0.01, 0.99);
+                for (int t = 0; t < tokens; t++) { if (random.NextDouble() < r1) a1[e]++; if (random.NextDouble() < r2) a2[e]++; }
+            }
+            counts.Add(p, 1, tokens, a1); counts.Add(p, 2, tokens, a2);
+        }
+        var table = counts.ToCountTable();
+        double fisherRejects = table.Rows.Count(r => FisherExactTest.TwoSided(r.A1, r.D1, r.A2, r.D2).P < 0.05) / (double)experts;
+        var permutation = PairResampling.PermutationTest(counts, 999, new Random(4));
+        double permutationRejects = permutation.P.Count(v => v < 0.05) / (double)experts;
+        Assert.True(fisherRejects > 0.3, $"pooled Fisher rejects {fisherRejects:P0} of true nulls");
+        Assert.InRange(permutationRejects, 0.0, 0.12);
+    }
 }

@@ -57,3 +57,25 @@ public class HtmlTests
         Assert.Equal(html, File.ReadAllText(path));
     }
 }
+
+public class TokenShadingFigureTests
+{
+    [Fact]
+    public void VectorTokenShadingHasOneShadedBoxPerTokenAndWrapsLongText()
+    {
+        var tokens = Enumerable.Range(0, 120).Select(i => i % 17 == 16 ? " end.\n" : $" word{i}").ToList();
+        var counts = tokens.Select((_, i) => i % 9).ToList();
+        var figure = TokenShading.CreateFigure(tokens, counts, 8, "tokens");
+        var svg = new SvgInspection(figure.ToSvg());
+        var boxes = svg.WithClass("token");
+        // One box per token, plus one per line a token's newline opens (the empty rest after "end.\n").
+        int newlines = tokens.Count(t => t.Contains('\n'));
+        Assert.Equal(tokens.Count + newlines, boxes.Count);
+        Assert.Equal(Enumerable.Range(0, tokens.Count), boxes.Select(b => (int)SvgInspection.Number(b, "data-index")).Distinct());
+        Assert.All(boxes, b => Assert.Equal(counts[(int)SvgInspection.Number(b, "data-index")], (int)SvgInspection.Number(b, "data-count")));
+        // Every box stays inside the figure: the text wrapped.
+        Assert.All(boxes, b => Assert.InRange(SvgInspection.Number(b, "x") + SvgInspection.Number(b, "width"), 0, figure.Width));
+        Assert.All(boxes, b => Assert.InRange(SvgInspection.Number(b, "y") + SvgInspection.Number(b, "height"), 0, figure.Height));
+        Assert.True(boxes.Select(b => SvgInspection.Number(b, "y")).Distinct().Count() > 5);
+    }
+}

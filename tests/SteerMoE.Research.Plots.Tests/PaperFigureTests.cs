@@ -121,8 +121,8 @@ public class PaperFigureTests
         var points = svg.WithClass("point");
         Assert.Equal(4, points.Count);
         Assert.Equal(new[] { 0.1, -0.2, 0.3, 0.0 }.Order(), points.Select(p => SvgInspection.DataValue(p, "data-x")).Order());
-        // Histogram bars: the finite values of each metric, 5 each.
-        Assert.Equal(10, svg.WithClass("bar").Sum(b => SvgInspection.DataValue(b, "data-value")));
+        // Histogram bars: the drawn points, once in each margin.
+        Assert.Equal(8, svg.WithClass("bar").Sum(b => SvgInspection.DataValue(b, "data-value")));
         Assert.Contains("2 points not drawn", string.Join(" ", figure.RenderNotes));
         Assert.Throws<ArgumentException>(() => MetricScatter.Create(x, y, [1.0], "a", "b", "c", "t"));
         Assert.Throws<ArgumentException>(() => MetricScatter.Create([], [], [], "a", "b", "c", "t"));

@@ -10,14 +10,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ref="$root/tools/reference/text"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "text: installing nodejs and npm (apt)"; apt-get install -y -q nodejs npm >/dev/null
+    echo "text: installing nodejs and npm (apt)"
+    apt-get install -y -q nodejs npm >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q nodejs npm >/dev/null; }
   else
     echo "text: node/npm not found and cannot be installed here" >&2; exit 1
   fi
 fi
 if ! /usr/bin/python3 -c 'import jinja2' 2>/dev/null; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "text: installing python3-jinja2 (apt)"; apt-get install -y -q python3-jinja2 >/dev/null
+    echo "text: installing python3-jinja2 (apt)"
+    apt-get install -y -q python3-jinja2 >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q python3-jinja2 >/dev/null; }
   else
     echo "text: /usr/bin/python3 has no jinja2 and it cannot be installed here" >&2; exit 1
   fi

@@ -18,9 +18,11 @@ internal static class BenchCommand
         var precision = new Option<string>("--precision") { Description = "exact|fast, for --model (default exact)", DefaultValueFactory = _ => "exact" };
         var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores)" };
         var repeat = new Option<int>("--repeat") { Description = "timed runs at least, per measurement (median reported)", DefaultValueFactory = _ => 5 };
+        var clock = new Option<string>("--clock") { Description = "wall (default) or thread-cpu: time by this thread's CPU time, one thread (for a machine shared with other jobs)", DefaultValueFactory = _ => "wall" };
+        var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
         var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
         var command = new Command("bench", "Measure the GEMM kernels against this machine's FMA peak and oneDNN (or, with --model, a model's tokens/s).")
-            { model, precision, threads, repeat, withTorch };
+            { model, precision, threads, repeat, clock, tokens, withTorch };
         command.SetAction(result =>
         {
             if (result.GetValue(threads) is { } n) Parallelism.Threads = n;
@@ -32,8 +34,21 @@ internal static class BenchCommand
                 "fast" => Precision.Fast,
                 var other => throw new ArgumentException($"--precision: expected exact or fast, got '{other}'."),
             };
+            switch (result.GetValue(clock))
+            {
+                case "wall": break;
+                case "thread-cpu":
+                    if (result.GetValue(threads) is { } t && t != 1) throw new ArgumentException($"--clock thread-cpu: times one thread, so it needs --threads 1 (got {t}).");
+                    Parallelism.Threads = 1;
+                    Timing.UseThreadCpuTime = true;
+                    break;
+                case var other: throw new ArgumentException($"--clock: expected wall or thread-cpu, got '{other}'.");
+            }
             if (result.GetValue(model) is { } dir) return BenchModel(dir, mode);
-            return BenchKernels(runs, result.GetValue(withTorch));
+            var only = result.GetValue(tokens) is { Length: > 0 } requested ? requested : null;
+            foreach (int count in only ?? [])
+                if (count is not (1 or 64 or 512)) throw new ArgumentException($"--tokens: expected 1, 64 or 512, got {count}.");
+            return BenchKernels(runs, result.GetValue(withTorch), only);
         });
         return command;
     }
@@ -46,10 +61,11 @@ internal static class BenchCommand
     private static int BenchModel(string dir, Precision precision) =>
         throw new NotSupportedException($"bench --model {dir} (--precision {precision.ToString().ToLowerInvariant()}): model benchmarks need the inference engine, which is not part of this build yet; run `steermoe bench` without --model for the kernel benchmark.");
 
-    private static int BenchKernels(int runs, bool withTorch)
+    private static int BenchKernels(int runs, bool withTorch, int[]? tokens)
     {
-        Console.WriteLine($"steermoe bench: GEMM kernels on the OLMoE-1B-7B shapes (bf16 weights), {Parallelism.Threads} threads");
-        var report = GemmBenchmark.Run(runs, line => Console.Error.WriteLine($"  {line}"));
+        Console.WriteLine($"steermoe bench: GEMM kernels on the OLMoE-1B-7B shapes (bf16 weights), {Parallelism.Threads} threads, " +
+                          (Timing.UseThreadCpuTime ? "timed by thread CPU time" : "timed by the wall clock"));
+        var report = GemmBenchmark.Run(runs, line => Console.Error.WriteLine($"  {line}"), tokens);
         Console.WriteLine($"machine: {report.Machine}");
         Console.WriteLine($"managed kernels: {report.Isa}; fast backend: {report.FastBackend}");
         Console.WriteLine($"fp32 FMA peak ({report.Isa} independent FMAs, {report.Threads} threads): median {report.FmaPeakGflops:F1}, best {report.FmaPeakBestGflops:F1} GFLOP/s");
@@ -75,7 +91,7 @@ internal static class BenchCommand
         if (withTorch)
         {
             Console.WriteLine();
-            var torch = TorchReference.Run(GemmBenchmark.DefaultShapes(), report.Threads, out var version, line => Console.Error.WriteLine($"  {line}"));
+            var torch = TorchReference.Run([.. report.Shapes.Select(r => r.Shape)], report.Threads, out var version, line => Console.Error.WriteLine($"  {line}"));
             Console.WriteLine($"PyTorch {version} ({TorchReference.Python}), torch.nn.functional.linear, {report.Threads} threads:");
             Console.WriteLine($"{"shape",-20} {"rows x cols",12} {"T",4} | {"fp32",7} {"bf16",7} | {"exact/fp32",10} {"fast/bf16",9}");
             foreach (var (t, r) in torch.Zip(report.Shapes))

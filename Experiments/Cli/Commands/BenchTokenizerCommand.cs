@@ -30,7 +30,7 @@ internal static class BenchTokenizerCommand
             if (r.ReferenceMegabytesPerSecond is double rr)
             {
                 Console.WriteLine($"reference  encode: {rr,8:F2} MB/s (1 thread)   {r.ReferenceNote}");
-                Console.WriteLine($"ratio (steermoe / reference, 1 thread): {r.MegabytesPerSecond / rr:F2}x; tokens {(r.ReferenceTokens == r.Tokens ? "identical count" : $"differ: {r.ReferenceTokens} vs {r.Tokens}")}");
+                Console.WriteLine($"ratio (steermoe / reference, 1 thread): {r.MegabytesPerSecond / rr:F2}x; ids {(r.IdsIdentical == true ? "identical (count and checksum)" : $"DIFFER: reference {r.ReferenceTokens} tokens vs {r.Tokens}")}");
             }
             else Console.WriteLine($"reference: not run ({r.ReferenceNote})");
             return 0;

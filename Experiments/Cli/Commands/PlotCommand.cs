@@ -29,8 +29,10 @@ internal static class PlotCommand
             var metrics = CommandRunner.Required(result, pair).Split(',', StringSplitOptions.TrimEntries);
             if (metrics.Length != 2 || metrics.Any(m => m.Length == 0)) throw new ArgumentException($"--scatter '{result.GetValue(pair)}': expected two column names X,Y.");
             var inputs = specs.Select(s => context.Plots.LoadInput(s.Spec, s.IsRanking)).ToList();
-            var planCells = result.GetValue(plan) is { } planPath ? context.Plots.LoadPlan(planPath) : null;
-            var written = context.Plots.WriteFigures(inputs, planCells, CommandRunner.Required(result, output), result.GetValue(png), result.GetValue(top), metrics[0], metrics[1]);
+            string? planPath = result.GetValue(plan);
+            var planCells = planPath != null ? context.Plots.LoadPlan(planPath) : null;
+            var written = context.Plots.WriteFigures(inputs, planCells, CommandRunner.Required(result, output), result.GetValue(png),
+                result.GetValue(top), metrics[0], metrics[1], planPath ?? "plan");
             foreach (string path in written) Console.WriteLine(path);
             return 0;
         });

@@ -18,3 +18,29 @@ public sealed partial class ExperimentCatalog
     public IReadOnlyList<CellRecord> Run(ExperimentSpec spec, string runDirectory, IExperimentExecutor executor, Action<string>? log = null) =>
         ExperimentRunner.Run(_context, spec, runDirectory, executor, log);
 }
+
+// Steering experiments: detect -> rank -> plan -> generate -> evaluate (docs/CONTRACTS.md §15).
+public sealed partial class ExperimentCatalog
+{
+    /// <summary>The evaluators by id (built-in: context-match, refusal, digits-rate, words-rate, fluency).</summary>
+    public Evaluation.EvaluatorRegistry Evaluators { get; } = new();
+
+    /// <summary>
+    /// Runs, or resumes, a steering experiment: routing counts of the detection pairs, rankings, one plan per
+    /// cell, steered generation on the evaluation prompts and the spec's evaluators, into <paramref name="runDirectory"/>
+    /// (registry.sqlite, results.csv, counts.csv, ranking.*.csv, cells/*/plan.json and outputs.jsonl).
+    /// </summary>
+    public IReadOnlyList<CellRecord> RunSteering(ExperimentSpec spec, string runDirectory, string? neutralTextPath = null, Action<string>? log = null)
+    {
+        using var executor = new Evaluation.SteeringExperimentExecutor(new Evaluation.SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath });
+        return Run(spec, runDirectory, executor, log);
+    }
+}
+
+// The demo (docs/CONTRACTS.md §15).
+public sealed partial class ExperimentCatalog
+{
+    /// <summary>Runs every behaviour spec into a subfolder of <paramref name="outDir"/>; writes demo.csv and report.html; returns the before/after table.</summary>
+    public Data.Tables.CsvTable RunDemo(IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null) =>
+        Demo.DemoRunner.Run(_context, specPaths, outDir, log);
+}

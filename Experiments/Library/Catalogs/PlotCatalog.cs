@@ -104,11 +104,15 @@ public sealed partial class PlotCatalog
     /// paths written.
     /// </summary>
     public IReadOnlyList<string> WriteFigures(IReadOnlyList<PlotInput> inputs, IReadOnlyList<PlanCell>? plan, string outDir,
-        bool png, int topN = 50, string scatterX = RiskDifferenceColumn, string scatterY = LogOddsRatioColumn)
+        bool png, int topN = 50, string scatterX = RiskDifferenceColumn, string scatterY = LogOddsRatioColumn, string planSource = "plan")
     {
         if (inputs.Count == 0) throw new ArgumentException("plot: no inputs; give at least one --counts or --ranking table.");
         var duplicate = inputs.GroupBy(i => FileLabel(i.Label)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new ArgumentException($"plot: two inputs are labelled '{duplicate.Key}'; give each its own label with LABEL=FILE.");
+        foreach (var input in inputs)
+            foreach (var c in plan ?? [])
+                if (c.Layer >= input.Counts.LayerCount || c.Expert >= input.Counts.ExpertCount)
+                    throw new ArgumentException($"{planSource}: layer {c.Layer}, expert {c.Expert} is steered, but {input.Counts.Source} has layers 0..{input.Counts.LayerCount - 1} and experts 0..{input.Counts.ExpertCount - 1}.");
         var written = new List<string>();
         var report = new HtmlReport("SteerMoE figures");
         void Save(Figure figure, string name, string caption)
@@ -128,9 +132,9 @@ public sealed partial class PlotCatalog
                 $"{input.Label}: {scatterX} vs {scatterY}"), $"scatter.{tag}.{FileLabel(scatterX)}-vs-{FileLabel(scatterY)}",
                 $"{input.Label}: {scatterX} against {scatterY}, one point per expert, coloured by the smaller activation count");
         }
-        int n = Math.Min(topN, inputs.Min(i => i.Counts.Rows.Count));
-        Save(TopExpertsPerLayer.Create(inputs.Select(i => i.Grid(RiskDifferenceColumn)).ToList(), n), "top-experts-per-layer",
-            $"Layers of the top {n} experts by risk difference, per input");
+        // An input with fewer than N scores of a sign simply contributes all of them.
+        Save(TopExpertsPerLayer.Create(inputs.Select(i => i.Grid(RiskDifferenceColumn)).ToList(), topN), "top-experts-per-layer",
+            $"Layers of the top {topN} experts by risk difference, per input");
         string html = Path.Combine(outDir, "figures.html");
         report.Save(html); written.Add(html);
         return written;
@@ -139,4 +143,11 @@ public sealed partial class PlotCatalog
     /// <summary>A label made safe for a file name (letters, digits, '.', '-', '_').</summary>
     public static string FileLabel(string label) =>
         new(label.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+}
+
+// Run reports (docs/CONTRACTS.md §15).
+public sealed partial class PlotCatalog
+{
+    /// <summary>Writes report.html of a run folder (an experiment run or a demo folder); returns its path.</summary>
+    public string WriteRunReport(string runDirectory, CsvTable? summary = null) => Demo.RunReport.Write(runDirectory, summary);
 }

@@ -42,3 +42,22 @@ public sealed partial class SteeringCatalog
         return ExpertSelector.Select(ranking, request with { Seed = _context.Seed, RandomStream = stream }, model, _context.CreateRandom(stream));
     }
 }
+
+// Generation with a plan (docs/CONTRACTS.md §15).
+public sealed partial class SteeringCatalog
+{
+    /// <summary>
+    /// Loads a model folder with its tokenizer and chat template for generation; a plan given here is checked
+    /// against the model's config.json before any weights are read.
+    /// </summary>
+    public Generation.SteeredGenerator LoadGenerator(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan") =>
+        Generation.SteeredGenerator.Load(modelDirectory, plan, planSource);
+
+    /// <summary>Generates from every prompt (batched), steered by <paramref name="plan"/> when given.</summary>
+    public IReadOnlyList<Generation.GeneratedText> Generate(Generation.SteeredGenerator generator, IReadOnlyList<Generation.GenerationPrompt> prompts,
+        SteeringPlan? plan, Generation.GenerationSettings settings, string planSource = "plan") =>
+        generator.Generate(prompts, plan, settings, planSource);
+
+    /// <summary>Reads a prompts JSONL file (<c>prompt</c> or <c>messages</c> per line, other string fields kept).</summary>
+    public IReadOnlyList<Generation.GenerationPrompt> ReadPrompts(string path) => Generation.GenerationPrompt.ReadJsonLines(path);
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace SteerMoE.Research.Inference.Kernels.Benchmarks;
 
@@ -20,20 +21,42 @@ public sealed record Measurement(double MedianSeconds, double MinSeconds, double
 /// caches), then at least <c>minRuns</c> timed runs and at least <c>minSeconds</c> in total, at most
 /// <c>maxRuns</c>; median and best run are both kept: a shared machine adds one-sided noise (load only ever slows a run).
 /// </summary>
-public static class Timing
+public static unsafe partial class Timing
 {
-    /// <summary>Times <paramref name="run"/>; <paramref name="run"/> gets the run index (to rotate inputs).</summary>
+    /// <summary>
+    /// When true, runs are timed by the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) instead of the wall
+    /// clock: on a machine shared with other jobs, time spent descheduled is not counted. Only meaningful for
+    /// single-threaded work on the calling thread (<see cref="Parallelism.Threads"/> = 1).
+    /// </summary>
+    public static bool UseThreadCpuTime { get; set; }
+
+    /// <summary>Seconds on the clock in use (wall or this thread's CPU time).</summary>
+    public static double Now()
+    {
+        if (!UseThreadCpuTime) return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        TimeSpec t;
+        if (ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, &t) != 0)
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed: thread CPU time is unavailable here; use the wall clock.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, TimeSpec* time);
+
+    /// <summary>Times <paramref name="run"/>; <paramref name="run"/> gets the call index (to rotate inputs).</summary>
     public static Measurement Measure(Action<int> run, int warmup = 2, int minRuns = 5, double minSeconds = 0.5, int maxRuns = 1000)
     {
         for (int i = 0; i < warmup; i++) run(i);
         var times = new List<double>();
         double total = 0;
-        var clock = new Stopwatch();
         while (times.Count < maxRuns && (times.Count < minRuns || total < minSeconds))
         {
-            clock.Restart();
+            double start = Now();
             run(warmup + times.Count);
-            double s = clock.Elapsed.TotalSeconds;
+            double s = Now() - start;
             times.Add(s);
             total += s;
         }
@@ -46,16 +69,17 @@ public static class Timing
     /// </summary>
     public static Measurement[] MeasureInterleaved(IReadOnlyList<Action<int>> runs, int warmup = 2, int minRuns = 5, double minSeconds = 0.5, int maxRuns = 1000)
     {
-        for (int i = 0; i < warmup; i++) foreach (var run in runs) run(i);
+        // Every call gets its own index (a method never reuses the inputs the previous method just brought into cache).
+        int call = 0;
+        for (int i = 0; i < warmup; i++) foreach (var run in runs) run(call++);
         var times = runs.Select(_ => new List<double>()).ToArray();
         double total = 0;
-        var clock = new Stopwatch();
         for (int i = 0; i < maxRuns && (i < minRuns || total < minSeconds * runs.Count); i++)
             for (int m = 0; m < runs.Count; m++)
             {
-                clock.Restart();
-                runs[m](warmup + i);
-                double s = clock.Elapsed.TotalSeconds;
+                double start = Now();
+                runs[m](call++);
+                double s = Now() - start;
                 times[m].Add(s);
                 total += s;
             }

@@ -412,7 +412,7 @@ internal static class JinjaBuiltins
         return sb.ToString();
     }
 
-    private static IEnumerable<object?> IterateValues(object? v) => v switch
+    internal static IEnumerable<object?> IterateValues(object? v) => v switch
     {
         null => throw new JinjaRuntimeError("'NoneType' object is not iterable"),
         Undefined => [],

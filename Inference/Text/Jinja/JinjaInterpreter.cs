@@ -173,16 +173,11 @@ internal sealed class JinjaInterpreter
         return sb.ToString();
     });
 
-    internal IEnumerable<object?> Iterate(object? value, Node at) => value switch
+    internal IEnumerable<object?> Iterate(object? value, Node at)
     {
-        null => throw Error(at, "'NoneType' object is not iterable"),
-        Undefined => [],
-        List<object?> l => l,
-        JinjaTuple t => t.Items,
-        string s => s.EnumerateRunes().Select(r => (object?)r.ToString()),
-        OrderedDictionary<string, object?> d => d.Keys.Cast<object?>(),
-        _ => throw Error(at, $"'{TypeName(value)}' object is not iterable"),
-    };
+        try { return JinjaBuiltins.IterateValues(value).ToList(); }
+        catch (JinjaRuntimeError e) { throw Error(at, e.Message); }
+    }
 
     public object? Evaluate(Expression expression, Scope scope)
     {

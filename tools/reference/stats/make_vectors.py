@@ -4,13 +4,16 @@
 Writes tools/reference/stats/vectors.json, read by tests/SteerMoE.Research.Detection.Tests. Run from the
 repository root:  /usr/bin/python3 tools/reference/stats/make_vectors.py
 Every value comes from a library call named beside it; nothing is re-derived here except the Newcombe
-interval, which statsmodels computes from its own Wilson intervals (confint_proportions_2indep, 'newcomb').
+interval, which statsmodels computes from its own Wilson intervals (confint_proportions_2indep, 'newcomb'),
+and two independent exact references for the Fisher p-value: Python integers (small supports) and a
+40-digit mpmath sum (very large tables, where scipy's own error reaches ~7e-10 relative).
 """
 import json
 import math
 import os
 import warnings
 
+import mpmath
 import numpy as np
 import scipy
 import statsmodels
@@ -21,17 +24,18 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 warnings.simplefilter("ignore")  # zero cells: the inf/nan they give are part of the reference
 
-# [a1, d1, a2, d2]: small, zeros in every position, symmetric (ties), and very large counts.
+# [a1, d1, a2, d2]: small, zeros in every position, symmetric (ties), and very large counts. All synthetic
+# (none is copied from the authors' released tables, which are under a noncommercial license).
 TABLES = [
     [1, 9, 11, 3], [7, 3, 2, 8], [3, 0, 0, 4], [0, 10, 5, 5], [5, 5, 0, 10], [0, 10, 0, 10],
     [10, 0, 10, 0], [4, 6, 6, 4], [5, 5, 5, 5], [2, 8, 3, 7], [0, 1, 1, 0], [1, 0, 0, 1],
     [100, 900, 120, 880], [100, 900, 100, 900], [1, 1000000, 0, 1000000], [0, 1000000, 3, 999997],
-    [1000000, 0, 999999, 1], [2, 1000000, 50, 1000000], [10930, 157288, 1498, 166720],
-    [11639, 156579, 9648, 158570], [341, 64670, 8044, 369124], [2663, 62348, 47882, 329286],
+    [1000000, 0, 999999, 1], [2, 1000000, 50, 1000000], [10500, 157500, 1600, 166400],
+    [11700, 156300, 9600, 158400], [350, 64650, 8000, 369000], [2700, 62300, 47900, 329100],
     [500000, 500000, 499000, 501000], [500000, 500000, 497000, 503000], [123456, 876544, 120000, 880000],
-    [31, 168187, 40, 168178], [84000, 84218, 84100, 84118], [3, 400000, 9, 1200000],
-    [250000, 750000, 251000, 749000], [6000, 162218, 5200, 163018], [17, 2, 4, 40], [1, 2, 3, 4],
-    [40, 64971, 700, 376468], [65011, 0, 377168, 0], [12, 65000, 3000, 374168],
+    [31, 167969, 40, 167960], [84000, 84000, 84100, 83900], [3, 400000, 9, 1200000],
+    [250000, 750000, 251000, 749000], [6000, 162000, 5200, 162800], [17, 2, 4, 40], [1, 2, 3, 4],
+    [40, 64960, 700, 376300], [65000, 0, 377000, 0], [12, 64988, 3000, 374000],
 ]
 
 
@@ -66,6 +70,37 @@ def exact_fisher_log_p(t):
     return math.log(sum(v for v in weights if v <= observed)) - math.log(total)
 
 
+# Very large tables (synthetic, ~2e6 tokens a side) whose scipy p-values are off by up to ~7e-10 relative:
+# for these the reference is a 40-digit mpmath sum as well.
+LARGE_TABLES = [[147308, 1852692, 107122, 1392878], [248108, 1751892, 188349, 1311651], [104648, 1895352, 78818, 1421182]]
+
+
+def mpmath_fisher_p(t):
+    """Two-sided Fisher p-value with 40 significant digits: log-gamma anchor, exact ratios, every table
+    within 80 standard deviations of the mode whose pmf is at most pmf(observed)·(1 + 1e-7)."""
+    mpmath.mp.dps = 40
+    a1, d1, a2, d2 = t
+    n1, n2, c = a1 + d1, a2 + d2, a1 + a2
+    lo, hi = max(0, c - n2), min(c, n1)
+    lg = mpmath.loggamma
+
+    def log_pmf(x):
+        return (lg(n1 + 1) - lg(x + 1) - lg(n1 - x + 1) + lg(n2 + 1) - lg(c - x + 1) - lg(n2 - c + x + 1)
+                - lg(n1 + n2 + 1) + lg(c + 1) + lg(n1 + n2 - c + 1))
+    threshold = log_pmf(a1) + mpmath.log(1 + mpmath.mpf("1e-7"))
+    sd = math.sqrt(c * n1 / (n1 + n2) * n2 / (n1 + n2))
+    mode = (c + 1) * (n1 + 1) // (n1 + n2 + 2)
+    x, top = max(lo, mode - int(80 * sd) - 10), min(hi, mode + int(80 * sd) + 10)
+    level, total = log_pmf(x), mpmath.mpf(0)
+    while True:
+        if level <= threshold:
+            total += mpmath.exp(level)
+        if x == top:
+            return float(total)
+        level += mpmath.log(mpmath.mpf((n1 - x) * (c - x)) / ((x + 1) * (n2 - c + x + 1)))
+        x += 1
+
+
 def table_vector(t):
     a1, d1, a2, d2 = t
     n1, n2 = a1 + d1, a2 + d2
@@ -98,6 +133,9 @@ def table_vector(t):
 def main():
     rng = np.random.default_rng(20260423)
     tables = [table_vector(t) for t in TABLES]
+    for t, v in zip(LARGE_TABLES, [table_vector(t) for t in LARGE_TABLES]):
+        v["fisher_p_mpmath"] = fl(mpmath_fisher_p(t))
+        tables.append(v)
     fisher = [t["fisher_p"] for t in tables]
     p_lists = [
         [float(p) for p in fisher],
@@ -120,7 +158,7 @@ def main():
         r = stats.ttest_rel(p1.astype(np.float64), p2.astype(np.float64))
         paired.append({"side1": p1.astype(float).tolist(), "side2": p2.astype(float).tolist(), "t": fl(r.statistic), "p": fl(r.pvalue)})
 
-    doc = {"generator": "tools/reference/stats/make_vectors.py", "scipy": scipy.__version__,
+    doc = {"generator": "tools/reference/stats/make_vectors.py", "scipy": scipy.__version__, "mpmath": mpmath.__version__,
            "statsmodels": statsmodels.__version__, "numpy": np.__version__,
            "tables": tables, "benjamini_hochberg": bh, "rank_correlation": samples, "paired_t": paired}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors.json")

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using SteerMoE.Research.Generation;
+using SteerMoE.Research.Inference;
+
+namespace SteerMoE.Research.Cli.Commands;
+
+/// <summary>`steermoe generate`: generation from one prompt or a prompts file, unsteered or steered by a plan.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "a Hugging Face model folder (config.json, *.safetensors, tokenizer.json, chat template)", Required = true };
+        var plan = new Option<string?>("--plan", "--steering") { Description = "PLAN.json: steer generation with it (checked against the model first)" };
+        var prompt = new Option<string?>("--prompt") { Description = "one user message" };
+        var prompts = new Option<string?>("--prompts") { Description = "a JSONL file: one {\"prompt\": ...} or {\"messages\": [...]} a line; all run as one batch" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "new tokens per prompt at most", DefaultValueFactory = _ => 32 };
+        var temperature = new Option<double>("--temperature") { Description = "0: greedy; > 0: seeded sampling", DefaultValueFactory = _ => 0.0 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus mass when sampling", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<int>("--seed") { Description = "sampling seed", DefaultValueFactory = _ => 0 };
+        var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
+        var variables = new Option<string[]>("--var") { Description = "NAME=VALUE: a chat-template variable (true/false/numbers are typed)", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("generate", "Generate from prompts with the chat template applied, greedy or seeded sampling, batched, optionally steered by a plan.")
+            { model, plan, prompt, prompts, maxNew, temperature, topP, seed, precision, variables };
+        command.SetAction(result =>
+        {
+            var context = new SteerMoEContext(result.GetValue(seed));
+            string? one = result.GetValue(prompt), file = result.GetValue(prompts);
+            if ((one is null) == (file is null)) throw new ArgumentException("generate: give exactly one of --prompt TEXT or --prompts FILE.jsonl.");
+            string? planPath = result.GetValue(plan);
+            var steering = planPath is null ? null : context.Steering.LoadPlan(planPath);
+            var list = one is not null ? [GenerationPrompt.User(one)] : context.Steering.ReadPrompts(file!);
+            var settings = new GenerationSettings
+            {
+                MaxNewTokens = result.GetValue(maxNew), Temperature = result.GetValue(temperature), TopP = result.GetValue(topP), Seed = result.GetValue(seed),
+                Precision = PrecisionNames.Parse(result.GetValue(precision)!), TemplateVariables = ParseVariables(result.GetValue(variables) ?? []),
+            };
+            using var generator = context.Steering.LoadGenerator(CommandRunner.Required(result, model), steering, planPath ?? "plan");
+            foreach (var output in context.Steering.Generate(generator, list, steering, settings, planPath ?? "plan"))
+            {
+                if (list.Count > 1) Console.WriteLine($"[{output.Prompt.Id}]");
+                Console.WriteLine(output.OutputText);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Dictionary<string, object?> ParseVariables(string[] items)
+    {
+        var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (string item in items)
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--var '{item}': expected NAME=VALUE.");
+            string name = item[..eq], value = item[(eq + 1)..];
+            vars[name] = value switch
+            {
+                "true" => true,
+                "false" => false,
+                _ when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) => n,
+                _ => value,
+            };
+        }
+        return vars;
+    }
+}

@@ -1,0 +1,49 @@
+using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Models;
+
+namespace SteerMoE.Research.Evaluation;
+
+/// <summary>What an evaluator may need to be built: the unsteered model (for the fluency proxy) and the numeric mode.</summary>
+/// <param name="Unsteered">The model, run without steering.</param>
+/// <param name="Precision">Numeric mode of any model pass the evaluator makes.</param>
+public sealed record EvaluatorResources(MoeModel Unsteered, Precision Precision = Precision.Exact);
+
+/// <summary>
+/// Evaluators by id. The built-in ones: <c>context-match</c> (faithfulness), <c>refusal</c> (safety),
+/// <c>digits-rate</c> and <c>words-rate</c> (number form), <c>fluency</c> (perplexity under the unsteered model),
+/// <c>behaviour-1-match</c> and <c>behaviour-2-match</c> (the prompt's expected answers).
+/// Add others with <see cref="Register"/>.
+/// </summary>
+public sealed class EvaluatorRegistry
+{
+    private readonly Dictionary<string, Func<EvaluatorResources, IEvaluator>> _factories = new(StringComparer.Ordinal)
+    {
+        [ContextAnswerEvaluator.DefaultId] = _ => new ContextAnswerEvaluator(),
+        [RefusalEvaluator.DefaultId] = _ => new RefusalEvaluator(),
+        [NumberFormEvaluator.DigitsId] = _ => new NumberFormEvaluator(digits: true),
+        [NumberFormEvaluator.WordsId] = _ => new NumberFormEvaluator(digits: false),
+        [FluencyEvaluator.DefaultId] = r => new FluencyEvaluator(r.Unsteered, r.Precision),
+        ["behaviour-1-match"] = _ => new BehaviourMatchEvaluator(1),
+        ["behaviour-2-match"] = _ => new BehaviourMatchEvaluator(2),
+    };
+
+    /// <summary>The registered ids, sorted.</summary>
+    public IReadOnlyList<string> Ids => _factories.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Adds (or replaces) an evaluator.</summary>
+    public void Register(string id, Func<EvaluatorResources, IEvaluator> factory) => _factories[id] = factory;
+
+    /// <summary>True when <paramref name="id"/> is registered.</summary>
+    public bool Contains(string id) => _factories.ContainsKey(id);
+
+    /// <summary>Throws naming the unknown id and the known ones, without building anything.</summary>
+    public void CheckIds(IEnumerable<string> ids, string source)
+    {
+        foreach (string id in ids)
+            if (!_factories.ContainsKey(id)) throw new FormatException($"{source}: evaluators: unknown evaluator '{id}' (known: {string.Join(", ", Ids)}).");
+    }
+
+    /// <summary>Builds the evaluator <paramref name="id"/>.</summary>
+    public IEvaluator Create(string id, EvaluatorResources resources) => _factories.TryGetValue(id, out var f) ? f(resources)
+        : throw new ArgumentException($"unknown evaluator '{id}' (known: {string.Join(", ", Ids)}).");
+}

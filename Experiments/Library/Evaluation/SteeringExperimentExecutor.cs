@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Text.Json;
+using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Data.Files;
+using SteerMoE.Research.Data.Pairs;
+using SteerMoE.Research.Data.Tables;
+using SteerMoE.Research.Detection.Statistics;
+using SteerMoE.Research.Generation;
+using SteerMoE.Research.Inference;
+using SteerMoE.Research.Running;
+using SteerMoE.Research.Specs;
+using SteerMoE.Research.Steering.Plans;
+using TextChatMessage = SteerMoE.Research.Inference.Text.ChatMessage;
+
+namespace SteerMoE.Research.Evaluation;
+
+/// <summary>Options of <see cref="SteeringExperimentExecutor"/>.</summary>
+public sealed record SteeringExecutorOptions
+{
+    /// <summary>The evaluators the spec's ids are looked up in.</summary>
+    public EvaluatorRegistry Evaluators { get; init; } = new();
+    /// <summary>A text file (one text a line) for the side-effect measures; the evaluation prompts when null.</summary>
+    public string? NeutralTextPath { get; init; }
+}
+
+/// <summary>
+/// The executor of a steering experiment (docs/CONTRACTS.md §15): Prepare counts the routing of the detection
+/// pairs (reusing counts.csv of an earlier invocation) and ranks experts per metric; Validate selects every
+/// cell's plan (no model work), so that a grid asking for more experts than have a sign fails before anything
+/// runs; Execute steers generation on the evaluation prompts with the cell's plan and evaluates it against the
+/// unsteered baseline (rates with Wilson intervals, McNemar's test, first-token answer probabilities, KL and
+/// top-k changes on neutral text).
+/// </summary>
+public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options = null) : IExperimentExecutor, IDisposable
+{
+    /// <summary>The file in the run folder naming the run's model and data (absolute paths), for the report.</summary>
+    public const string InputsFile = "inputs.json";
+
+    private readonly SteeringExecutorOptions _options = options ?? new();
+    private SteeredGenerator? _generator;
+    private IReadOnlyList<GenerationPrompt> _prompts = [];
+    private readonly Dictionary<string, ExpertRanking> _rankings = new(StringComparer.Ordinal);
+    private List<IEvaluator> _evaluators = [];
+    private IReadOnlyList<GeneratedText>? _baseline;
+    private Dictionary<string, double?[]>? _baselineScores;
+    private IReadOnlyList<int[]> _neutral = [];
+    private Precision _precision;
+    private GenerationSettings _settings = new();
+
+    /// <summary>The ranking of a metric id (after Prepare).</summary>
+    public ExpertRanking Ranking(string metric) => _rankings.TryGetValue(metric, out var r) ? r
+        : throw new ArgumentException($"no ranking for metric '{metric}' (metrics: {string.Join(", ", _rankings.Keys)}).");
+
+    /// <summary>The evaluation prompts (after Prepare).</summary>
+    public IReadOnlyList<GenerationPrompt> Prompts => _prompts;
+
+    /// <summary>The generator (after Prepare).</summary>
+    public SteeredGenerator Generator => _generator ?? throw new InvalidOperationException("Prepare has not run.");
+
+    /// <inheritdoc/>
+    public void Prepare(ExperimentRun run)
+    {
+        var spec = run.Spec;
+        _options.Evaluators.CheckIds(spec.Evaluators, spec.Source);
+        foreach (string metric in spec.Metrics) _ = ExpertRanking.ColumnForMetric(metric);
+        _precision = PrecisionNames.Parse(spec.Precision);
+        _settings = new GenerationSettings { MaxNewTokens = spec.MaxNewTokens, Precision = _precision };
+        string pairsPath = spec.Resolve(spec.Pairs);
+        var pairs = PairedDataset.Read(pairsPath).ToList();
+        IReadOnlyList<PairedExample> detection = pairs;
+        if (spec.Evaluation != null) _prompts = GenerationPrompt.ReadJsonLines(spec.Resolve(spec.Evaluation));
+        else
+        {
+            var (d, e) = run.Context.Data.SplitHeldOut(pairs, spec.Holdout, Path.GetFileName(pairsPath));
+            detection = d;
+            _prompts = EvaluationPrompts.FromPairs(e, Path.GetFileName(pairsPath));
+            if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of {pairs.Count} pairs leaves no evaluation prompts.");
+        }
+        _generator = SteeredGenerator.Load(spec.Resolve(spec.Model));
+        AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, string?>
+        {
+            ["name"] = spec.Name, ["model"] = Path.GetFullPath(spec.Resolve(spec.Model)), ["pairs"] = Path.GetFullPath(pairsPath),
+            ["evaluation"] = spec.Evaluation is null ? null : Path.GetFullPath(spec.Resolve(spec.Evaluation)),
+        }));
+        _evaluators = spec.Evaluators.Select(id => _options.Evaluators.Create(id, new EvaluatorResources(_generator.Model, _precision))).ToList();
+
+        string countsPath = Path.Combine(run.Directory, "counts.csv");
+        var counts = File.Exists(countsPath) ? CountTable.Load(countsPath) : null;
+        if (counts == null)
+        {
+            counts = RoutingCounter.Count(_generator, detection, pairsPath, _precision);
+            counts.Save(countsPath);
+        }
+        foreach (string metric in spec.Metrics)
+        {
+            var ranking = RankingFromCounts(counts, metric, out var table);
+            table.Save(Path.Combine(run.Directory, $"ranking.{metric}.csv"));
+            _rankings[metric] = ranking;
+        }
+        _neutral = _options.NeutralTextPath is { } neutral
+            ? File.ReadLines(neutral).Where(l => l.Trim().Length > 0).Select(l => _generator.Tokenizer.Encode(l, addSpecialTokens: true).Ids).Where(ids => ids.Length > 0).ToArray()
+            : _prompts.Select(p => _generator.EncodePrompt(p)).ToArray();
+        if (_neutral.Count == 0) throw new FormatException($"{_options.NeutralTextPath}: no text for the side-effect measures.");
+    }
+
+    /// <summary>
+    /// A ranking from counts (docs/CONTRACTS.md §5.4): the counts, risk_diff and log_odds_ratio, sorted by
+    /// |metric| descending, ties by layer then expert.
+    /// </summary>
+    public static ExpertRanking RankingFromCounts(CountTable counts, string metric, out CsvTable table)
+    {
+        string column = ExpertRanking.ColumnForMetric(metric);
+        var rows = counts.Rows.Select(r => (r, rd: ContingencyMeasures.RiskDifference(r.A1, r.D1, r.A2, r.D2), lor: ContingencyMeasures.LogOddsRatioHaldane(r.A1, r.D1, r.A2, r.D2)))
+            .Select(x => (x.r, x.rd, x.lor, score: column == "risk_diff" ? x.rd : column == "log_odds_ratio" ? x.lor
+                : throw new ArgumentException($"metric '{metric}': the experiment executor ranks by rd or log-or.")))
+            .OrderByDescending(x => Math.Abs(x.score)).ThenBy(x => x.r.Layer).ThenBy(x => x.r.Expert).ToArray();
+        table = new CsvTable([.. CountTable.RequiredColumns, "risk_diff", "log_odds_ratio"],
+            rows.Select(x => new[] { I(x.r.Layer), I(x.r.Expert), L(x.r.A1), L(x.r.D1), L(x.r.A2), L(x.r.D2), CsvTable.Format(x.rd), CsvTable.Format(x.lor) }).ToList(), $"ranking.{metric}.csv");
+        return new ExpertRanking(rows.Select(x => new RankedExpert(x.r.Layer, x.r.Expert, x.score)), column, $"ranking.{metric}.csv");
+    }
+
+    /// <inheritdoc/>
+    public void Validate(ExperimentCell cell, ExperimentRun run)
+    {
+        if (cell.IsBaseline) return;
+        try { _ = SelectPlan(cell, run); }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new FormatException($"{run.Spec.Source}: grid: cell {cell.Key}: {e.Message}");
+        }
+    }
+
+    /// <summary>The plan of a cell: its strategy on its metric's ranking, checked against the model; a random control draws from the context stream <c>random-control/{cell key}</c>.</summary>
+    public SteeringPlan SelectPlan(ExperimentCell cell, ExperimentRun run)
+    {
+        var request = new PlanRequest(cell.Activate, cell.Deactivate, Generator.Shape.TopK)
+        {
+            Strategy = SelectionStrategies.Parse(cell.Strategy), Reverse = cell.Reverse, Metric = cell.Metric, Strength = cell.Strength,
+        };
+        return run.Context.Steering.SelectPlan(Ranking(cell.Metric), request, Generator.Shape, cell.Key);
+    }
+
+    /// <inheritdoc/>
+    public CellResult Execute(ExperimentCell cell, ExperimentRun run)
+    {
+        var generator = Generator;
+        if (_baseline == null)
+        {
+            _baseline = generator.Generate(_prompts, null, _settings);
+            _baselineScores = _evaluators.ToDictionary(e => e.Id, e => _baseline.Select(e.Score).ToArray());
+        }
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var artifacts = new Dictionary<string, string>(StringComparer.Ordinal);
+        string folder = Path.Combine("cells", cell.Key.Replace('/', '_'));
+        Directory.CreateDirectory(Path.Combine(run.Directory, folder));
+        SteeringPlan? plan = null;
+        IReadOnlyList<GeneratedText> outputs = _baseline;
+        if (!cell.IsBaseline)
+        {
+            plan = SelectPlan(cell, run);
+            artifacts["plan"] = Path.Combine(folder, "plan.json");
+            plan.Save(Path.Combine(run.Directory, artifacts["plan"]));
+            outputs = generator.Generate(_prompts, plan, _settings);
+            metrics["activate_applied"] = plan.Provenance?.ActivateApplied ?? 0;
+            metrics["deactivate_applied"] = plan.Provenance?.DeactivateApplied ?? 0;
+        }
+        foreach (var evaluator in _evaluators)
+        {
+            var scores = cell.IsBaseline ? _baselineScores![evaluator.Id] : outputs.Select(evaluator.Score).ToArray();
+            if (evaluator.Kind == EvaluatorKind.Rate)
+            {
+                var summary = RateSummary.Of(scores.Where(s => s.HasValue).Select(s => s!.Value >= 0.5));
+                metrics[$"{evaluator.Id}.rate"] = summary.Rate;
+                metrics[$"{evaluator.Id}.low"] = summary.Low;
+                metrics[$"{evaluator.Id}.high"] = summary.High;
+                if (!cell.IsBaseline)
+                {
+                    var before = _baselineScores![evaluator.Id];
+                    var paired = Enumerable.Range(0, scores.Length).Where(i => before[i].HasValue && scores[i].HasValue).ToArray();
+                    var test = McNemarTest.Test(paired.Select(i => before[i]!.Value >= 0.5).ToArray(), paired.Select(i => scores[i]!.Value >= 0.5).ToArray());
+                    metrics[$"{evaluator.Id}.mcnemar_p"] = test.PValue;
+                    metrics[$"{evaluator.Id}.changed_up"] = test.Up;
+                    metrics[$"{evaluator.Id}.changed_down"] = test.Down;
+                }
+            }
+            else
+            {
+                var values = scores.Where(s => s.HasValue).Select(s => s!.Value).ToArray();
+                metrics[$"{evaluator.Id}.mean"] = values.Length == 0 ? double.NaN : values.Average();
+            }
+        }
+        foreach (var (field, name) in new[] { ("behaviour_1", "p_first_token.behaviour_1"), ("behaviour_2", "p_first_token.behaviour_2") })
+            if (outputs.All(o => o.Prompt.Fields.ContainsKey(field)))
+                metrics[name] = outputs.Average(o => AnswerProbability.FirstToken(o, generator.Tokenizer, o.Prompt.Fields[field]));
+        if (plan != null)
+        {
+            var side = SideEffects.Measure(generator.Model, _neutral, SteeredGenerator.RewriteFor(plan)!, _precision);
+            metrics["kl_mean"] = side.MeanKl;
+            metrics["kl_max"] = side.MaxKl;
+            for (int l = 0; l < side.TopKChangedShare.Count; l++) metrics[$"topk_changed.L{l}"] = side.TopKChangedShare[l];
+        }
+        artifacts["outputs"] = Path.Combine(folder, "outputs.jsonl");
+        WriteOutputs(Path.Combine(run.Directory, artifacts["outputs"]), outputs);
+        return new CellResult(metrics, artifacts);
+    }
+
+    /// <summary>Writes one JSON line per output: prompt id, prompt text, output text, output ids.</summary>
+    public static void WriteOutputs(string path, IReadOnlyList<GeneratedText> outputs) =>
+        AtomicFile.WriteAllText(path, string.Concat(outputs.Select(o => JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["id"] = o.Prompt.Id, ["prompt"] = o.PromptText, ["output"] = o.OutputText, ["output_ids"] = o.OutputIds,
+        }) + "\n")));
+
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+    private static string L(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Unmaps the model.</summary>
+    public void Dispose() => _generator?.Dispose();
+}
+
+/// <summary>Evaluation prompts made from held-out pairs.</summary>
+public static class EvaluationPrompts
+{
+    /// <summary>
+    /// Side 1's chat without a final assistant turn (the answer the model is to give), with fields
+    /// <c>behaviour_1</c> and <c>behaviour_2</c> (the two sides' targets), as in an evaluation prompts file.
+    /// </summary>
+    public static IReadOnlyList<GenerationPrompt> FromPairs(IReadOnlyList<PairedExample> pairs, string source) =>
+        pairs.Select((p, i) =>
+        {
+            var messages = p.Messages0.Count > 1 && p.Messages0[^1].Role == "assistant" ? p.Messages0.Take(p.Messages0.Count - 1) : p.Messages0;
+            return new GenerationPrompt($"{source}:held-out {i + 1}", messages.Select(m => new TextChatMessage(m.Role, m.Content)).ToArray(),
+                new Dictionary<string, string> { ["behaviour_1"] = p.Target0, ["behaviour_2"] = p.Target1 });
+        }).ToArray();
+}
