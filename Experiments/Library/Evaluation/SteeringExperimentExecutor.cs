@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using SteerMoE.Research.Data.Counts;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
-using SteerMoE.Research.Data.Tables;
-using SteerMoE.Research.Detection.Statistics;
 using SteerMoE.Research.Generation;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Running;
