@@ -19,6 +19,7 @@ foreach (var command in new Command[]
     BenchCommand.Create(),
     TokenizeCommand.Create(),
     BenchTokenizerCommand.Create(),
+    DetectCommand.Create(),
     GenerateCommand.Create(),
     ExperimentCommand.Create(),
     DemoCommand.Create(),

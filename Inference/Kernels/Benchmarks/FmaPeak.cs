@@ -51,52 +51,51 @@ public static class FmaPeak
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Run(long iterations) =>
-        Vector512.IsHardwareAccelerated ? Run512(iterations) : Run256(iterations);
+        Vector512.IsHardwareAccelerated ? Chains16<Lanes512>(iterations) : Chains16<Lanes256>(iterations);
 
+    /// <summary>16 independent FMA chains of a vector width (the JIT specialises it per struct).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Run512(long iterations)
+    private static float Chains16<TV>(long iterations) where TV : struct, IFmaLanes<TV>
     {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-7f);
-        Vector512<float> c0 = Vector512.Create(0f), c1 = Vector512.Create(1f), c2 = Vector512.Create(2f), c3 = Vector512.Create(3f);
-        Vector512<float> c4 = Vector512.Create(4f), c5 = Vector512.Create(5f), c6 = Vector512.Create(6f), c7 = Vector512.Create(7f);
-        Vector512<float> c8 = Vector512.Create(8f), c9 = Vector512.Create(9f), c10 = Vector512.Create(10f), c11 = Vector512.Create(11f);
-        Vector512<float> c12 = Vector512.Create(12f), c13 = Vector512.Create(13f), c14 = Vector512.Create(14f), c15 = Vector512.Create(15f);
+        TV m = TV.Create(0.999999f), a = TV.Create(1e-7f);
+        TV c0 = TV.Create(0f), c1 = TV.Create(1f), c2 = TV.Create(2f), c3 = TV.Create(3f);
+        TV c4 = TV.Create(4f), c5 = TV.Create(5f), c6 = TV.Create(6f), c7 = TV.Create(7f);
+        TV c8 = TV.Create(8f), c9 = TV.Create(9f), c10 = TV.Create(10f), c11 = TV.Create(11f);
+        TV c12 = TV.Create(12f), c13 = TV.Create(13f), c14 = TV.Create(14f), c15 = TV.Create(15f);
         for (long i = 0; i < iterations; i++)
         {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector512.FusedMultiplyAdd(c12, m, a); c13 = Vector512.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector512.FusedMultiplyAdd(c14, m, a); c15 = Vector512.FusedMultiplyAdd(c15, m, a);
+            c0 = TV.Fma(c0, m, a); c1 = TV.Fma(c1, m, a); c2 = TV.Fma(c2, m, a); c3 = TV.Fma(c3, m, a);
+            c4 = TV.Fma(c4, m, a); c5 = TV.Fma(c5, m, a); c6 = TV.Fma(c6, m, a); c7 = TV.Fma(c7, m, a);
+            c8 = TV.Fma(c8, m, a); c9 = TV.Fma(c9, m, a); c10 = TV.Fma(c10, m, a); c11 = TV.Fma(c11, m, a);
+            c12 = TV.Fma(c12, m, a); c13 = TV.Fma(c13, m, a); c14 = TV.Fma(c14, m, a); c15 = TV.Fma(c15, m, a);
         }
         // Use every chain so none is optimised away.
-        return Vector512.Sum(((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)) + ((c12 + c13) + (c14 + c15)));
+        return TV.Sum(c0) + TV.Sum(c1) + TV.Sum(c2) + TV.Sum(c3) + TV.Sum(c4) + TV.Sum(c5) + TV.Sum(c6) + TV.Sum(c7)
+             + TV.Sum(c8) + TV.Sum(c9) + TV.Sum(c10) + TV.Sum(c11) + TV.Sum(c12) + TV.Sum(c13) + TV.Sum(c14) + TV.Sum(c15);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Run256(long iterations)
+    private interface IFmaLanes<TSelf> where TSelf : struct, IFmaLanes<TSelf>
     {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-7f);
-        Vector256<float> c0 = Vector256.Create(0f), c1 = Vector256.Create(1f), c2 = Vector256.Create(2f), c3 = Vector256.Create(3f);
-        Vector256<float> c4 = Vector256.Create(4f), c5 = Vector256.Create(5f), c6 = Vector256.Create(6f), c7 = Vector256.Create(7f);
-        Vector256<float> c8 = Vector256.Create(8f), c9 = Vector256.Create(9f), c10 = Vector256.Create(10f), c11 = Vector256.Create(11f);
-        Vector256<float> c12 = Vector256.Create(12f), c13 = Vector256.Create(13f), c14 = Vector256.Create(14f), c15 = Vector256.Create(15f);
-        for (long i = 0; i < iterations; i++)
-        {
-            c0 = Vector256.FusedMultiplyAdd(c0, m, a); c1 = Vector256.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector256.FusedMultiplyAdd(c2, m, a); c3 = Vector256.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector256.FusedMultiplyAdd(c4, m, a); c5 = Vector256.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector256.FusedMultiplyAdd(c6, m, a); c7 = Vector256.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector256.FusedMultiplyAdd(c8, m, a); c9 = Vector256.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector256.FusedMultiplyAdd(c10, m, a); c11 = Vector256.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector256.FusedMultiplyAdd(c12, m, a); c13 = Vector256.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector256.FusedMultiplyAdd(c14, m, a); c15 = Vector256.FusedMultiplyAdd(c15, m, a);
-        }
-        return Vector256.Sum(((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)) + ((c12 + c13) + (c14 + c15)));
+        static abstract TSelf Create(float value);
+        static abstract TSelf Fma(TSelf a, TSelf b, TSelf c);
+        static abstract float Sum(TSelf a);
+    }
+
+    private readonly struct Lanes512(Vector512<float> v) : IFmaLanes<Lanes512>
+    {
+        private readonly Vector512<float> _v = v;
+        public static Lanes512 Create(float value) => new(Vector512.Create(value));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes512 Fma(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+        public static float Sum(Lanes512 a) => Vector512.Sum(a._v);
+    }
+
+    private readonly struct Lanes256(Vector256<float> v) : IFmaLanes<Lanes256>
+    {
+        private readonly Vector256<float> _v = v;
+        public static Lanes256 Create(float value) => new(Vector256.Create(value));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes256 Fma(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+        public static float Sum(Lanes256 a) => Vector256.Sum(a._v);
     }
 }

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text;
+using SteerMoE.Research.Data.Pairs;
+using SteerMoE.Research.Data.RoutingLogs;
+using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Models;
+using SteerMoE.Research.Inference.Text;
+
+namespace SteerMoE.Research.Detection.Collection;
+
+/// <summary>
+/// Turns a model and a paired dataset into per-(layer, expert) activation counts (docs/CONTRACTS.md §14): each
+/// pair's two chats are chat-templated and tokenized, their target spans located (<see cref="TargetLocator"/>),
+/// and both sides run through one teacher-forced forward pass, batched with other pairs; the routing observer
+/// counts, for every span token and layer, the experts of the model's top-k. The pass streams: memory does not
+/// grow with the dataset. Every <see cref="CollectionOptions.CheckpointEvery"/> pairs the counters are written to
+/// the run folder's checkpoint.json, from which <see cref="CollectionOptions.Resume"/> continues.
+/// </summary>
+public static class RoutingCollector
+{
+    /// <summary>The checkpoint file of a run folder.</summary>
+    public static string CheckpointPath(string runDirectory) => Path.Combine(runDirectory, CollectionCheckpoint.FileName);
+
+    /// <summary>
+    /// The dataset's rows with their 0-based index and 1-based line number, streamed; a malformed line throws a
+    /// <see cref="FormatException"/> naming the file, the line and the field.
+    /// </summary>
+    public static IEnumerable<(int Index, int Line, PairedExample Pair)> ReadPairs(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected a paired-dataset JSONL).", path);
+        return Lines(path);
+
+        static IEnumerable<(int, int, PairedExample)> Lines(string path)
+        {
+            int number = 0, index = 0;
+            foreach (string line in File.ReadLines(path, Encoding.UTF8))
+            {
+                number++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                yield return (index++, number, PairedDataset.ParseLine(line, $"{path}: line {number}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts <paramref name="pairsPath"/> through <paramref name="model"/>, checkpointing into
+    /// <paramref name="runDirectory"/>. Every row is parsed, templated and located before the first forward pass, so
+    /// a bad row fails fast. Returns a result that is not <see cref="CollectionResult.Completed"/> after a stop or a
+    /// cancellation (the checkpoint then holds everything counted).
+    /// </summary>
+    public static CollectionResult Collect(MoeModel model, string pairsPath, string runDirectory, CollectionOptions? options = null)
+    {
+        options ??= new CollectionOptions();
+        if (options.Batch < 1) throw new ArgumentException($"--batch: expected a number of pairs >= 1, got {options.Batch}.");
+        if (options.CheckpointEvery < 1) throw new ArgumentException($"checkpoint interval: expected >= 1 pairs, got {options.CheckpointEvery}.");
+        if (options.StopAfterPairs is < 0) throw new ArgumentException($"stop after: expected >= 0 pairs, got {options.StopAfterPairs}.");
+        if (!File.Exists(pairsPath)) throw new FileNotFoundException($"{pairsPath}: no such file (expected a paired-dataset JSONL).", pairsPath);
+        var config = model.Config;
+        if (config.ExpertCount <= 0) throw new InvalidDataException($"{config.Source}: the model has no experts; detection needs an MoE model.");
+
+        string tokenizerPath = options.Tokenizer ?? model.Directory;
+        var tokenizer = Tokenizer.Load(tokenizerPath);
+        string templatePath = options.ChatTemplate ?? Path.GetDirectoryName(Path.GetFullPath(tokenizer.Source))!;
+        var template = ChatTemplate.Load(templatePath);
+        var encoder = new PairEncoder(tokenizer, template, options.Variables, config.VocabSize);
+        var inputs = new CollectionInputs(CollectionInputs.HashModel(model.Directory), CollectionInputs.FileSha256(tokenizer.Source),
+            CollectionInputs.Sha256(Encoding.UTF8.GetBytes(template.Text)), CollectionInputs.FileSha256(pairsPath),
+            options.Precision.Name(), CollectionInputs.VariablesJson(options.Variables));
+        string fingerprint = inputs.Fingerprint();
+
+        // Validation pass: every row must parse and have both targets before any expensive work.
+        long pairsTotal = 0, tokensTotal = 0;
+        foreach (var (index, line, pair) in ReadPairs(pairsPath))
+        {
+            var encoded = encoder.Encode(pair, index, line, $"{pairsPath}: line {line}");
+            pairsTotal++;
+            tokensTotal += encoded.Side1.Ids.Length + encoded.Side2.Ids.Length;
+        }
+        if (pairsTotal == 0) throw new FormatException($"{pairsPath}: the file holds no pairs.");
+
+        var counts = new ActivationCounts(config.LayerCount, config.ExpertCount);
+        Directory.CreateDirectory(runDirectory);
+        string checkpointPath = CheckpointPath(runDirectory);
+        long done = 0, promptTokens = 0, logRows = 0;
+        bool resumed = false;
+        if (File.Exists(checkpointPath))
+        {
+            if (!options.Resume)
+                throw new ArgumentException($"{runDirectory}: holds an unfinished detection run ({CollectionCheckpoint.FileName}); pass --resume to continue it, or choose another --out.");
+            string saved;
+            (done, saved, promptTokens, logRows) = CollectionCheckpoint.Load(checkpointPath, counts);
+            if (saved != fingerprint)
+                throw new ArgumentException($"{checkpointPath}: the checkpoint was made with other inputs or settings (model, tokenizer, template, dataset, precision or --var differ); resume with the same ones, or choose another --out.");
+            if (done > pairsTotal) throw new InvalidDataException($"{checkpointPath}: pairs_done = {done}, but the dataset has {pairsTotal} pairs.");
+            resumed = true;
+        }
+
+        RoutingLogWriter? log = null;
+        if (options.RoutingLog != null)
+            log = RoutingLogWriter.Open(options.RoutingLog, config.LayerCount, config.ExpertCount, config.TopK,
+                new Dictionary<string, string> { ["model"] = model.Directory, ["dataset"] = pairsPath, ["dataset_sha256"] = inputs.Dataset, ["precision"] = inputs.Precision },
+                resumed ? logRows : null);
+        else if (resumed && logRows > 0)
+            throw new ArgumentException($"{checkpointPath}: the run being resumed wrote a routing log; resume it with --routing-log.");
+
+        PairCountsFile.Writer pairLog;
+        try { pairLog = new PairCountsFile.Writer(runDirectory, config.LayerCount, config.ExpertCount, resumed ? done : null); }
+        catch { log?.Dispose(); throw; }
+
+        var clock = Stopwatch.StartNew();
+        long sessionTokens = 0, lastCheckpoint = done;
+        long stopAt = Math.Min(pairsTotal, options.StopAfterPairs ?? long.MaxValue);
+        var forward = new ForwardOptions { Precision = options.Precision };
+        try
+        {
+            var batch = new List<EncodedPair>(options.Batch);
+            void Save() => new CollectionCheckpoint(done, fingerprint, inputs, counts, promptTokens, log?.Rows ?? 0).Save(checkpointPath);
+            void Run()
+            {
+                int forwarded = RunBatch(model, batch, counts, forward, log, pairLog, config.TopK);
+                done += batch.Count; promptTokens += forwarded; sessionTokens += forwarded;
+                batch.Clear();
+                if (done - lastCheckpoint >= options.CheckpointEvery || done == stopAt)
+                {
+                    log?.Flush(); pairLog.Flush();
+                    Save();
+                    lastCheckpoint = done;
+                }
+                options.Progress?.Invoke(new CollectionProgress(done, pairsTotal, promptTokens, tokensTotal, sessionTokens, clock.Elapsed));
+            }
+
+            foreach (var (index, line, pair) in ReadPairs(pairsPath))
+            {
+                if (index < done) continue;
+                if (index >= stopAt || options.Cancellation.IsCancellationRequested) break;
+                batch.Add(encoder.Encode(pair, index, line, $"{pairsPath}: line {line}"));
+                if (batch.Count == options.Batch || index + 1 == stopAt) Run();
+            }
+            if (batch.Count > 0 && !options.Cancellation.IsCancellationRequested) Run();
+            batch.Clear();
+            if (done != lastCheckpoint || !File.Exists(checkpointPath)) { log?.Flush(); pairLog.Flush(); Save(); }
+        }
+        finally { log?.Dispose(); pairLog.Dispose(); }
+
+        return new CollectionResult(counts, inputs, done == pairsTotal, done, pairsTotal, promptTokens, tokensTotal, log?.Rows ?? 0, clock.Elapsed, sessionTokens);
+    }
+
+    /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>
+    private static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
+    {
+        var sequences = new List<IReadOnlyList<int>>(batch.Count * 2);
+        foreach (var p in batch) { sequences.Add(p.Side1.Ids); sequences.Add(p.Side2.Ids); }
+        var observer = new SpanCountingObserver(counts, batch, topK, keepRouting: log != null);
+        model.Forward(sequences, forward with { Observer = observer });
+        int tokens = 0;
+        var spanTokens = new int[batch.Count * 2];   // [B, 2]
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var p = batch[i];
+            counts.Tokens1 += p.Side1.SpanLength; counts.Tokens2 += p.Side2.SpanLength;
+            spanTokens[2 * i] = p.Side1.SpanLength; spanTokens[2 * i + 1] = p.Side2.SpanLength;
+            tokens += p.Side1.Ids.Length + p.Side2.Ids.Length;
+        }
+        pairLog.Append(observer.PerSequence, spanTokens);
+        if (log != null)
+        {
+            var rows = new RoutingLogToken[tokens];
+            int r = 0;
+            foreach (var p in batch)
+                foreach (var (side, s) in new[] { (1, p.Side1), (2, p.Side2) })
+                    for (int t = 0; t < s.Ids.Length; t++)
+                        rows[r++] = new RoutingLogToken(s.Ids[t], p.Index, side, t, t >= s.SpanStart && t < s.SpanEnd);
+            log.Append(observer.RouterLogits, observer.TopKIndex, rows);
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using SteerMoE.Research.Catalogs;
+using SteerMoE.Research.Detection.Collection;
+using SteerMoE.Research.Inference;
+using Spectre.Console;
+
+namespace SteerMoE.Research.Cli.Commands;
+
+/// <summary>`steermoe detect`: counts expert activations on the target spans of a paired dataset (docs/CONTRACTS.md §14).</summary>
+internal static class DetectCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "a Hugging Face model folder (config.json, *.safetensors, tokenizer.json, chat template)", Required = true };
+        var pairs = new Option<string>("--pairs") { Description = "a paired-dataset JSONL (messages_0, messages_1, messages_0_target, messages_1_target)", Required = true };
+        var output = new Option<string>("--out") { Description = "the run folder: counts.csv, run.json (and checkpoint.json while unfinished)", Required = true };
+        var batch = new Option<int>("--batch") { Description = "pairs per forward pass (2 sequences each); counts do not depend on it", DefaultValueFactory = _ => 8 };
+        var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out from its checkpoint" };
+        var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
+        var variables = new Option<string[]>("--var") { Description = "NAME=VALUE chat-template variable (repeatable); JSON values (true, 3, \"x\") are typed", AllowMultipleArgumentsPerToken = false };
+        var routingLog = new Option<bool>("--routing-log") { Description = "also write every token's router logits and top-k as .npy arrays into RUN_DIR/routing-log" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or its folder (with the chat template) when not in --model" };
+        var every = new Option<int>("--checkpoint-every") { Description = "write checkpoint.json after this many pairs", DefaultValueFactory = _ => 64 };
+        var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
+        var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
+        var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
+            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric };
+        command.SetAction(result =>
+        {
+            var context = new SteerMoEContext();
+            string runDir = CommandRunner.Required(result, output);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            var options = new CollectionOptions
+            {
+                Batch = result.GetValue(batch), Resume = result.GetValue(resume),
+                Precision = PrecisionNames.Parse(result.GetValue(precision)!),
+                Variables = DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),
+                RoutingLog = result.GetValue(routingLog) ? Path.Combine(runDir, "routing-log") : null,
+                Tokenizer = result.GetValue(tokenizer), CheckpointEvery = result.GetValue(every), StopAfterPairs = result.GetValue(maxPairs),
+                Cancellation = cancel.Token,
+            };
+            try
+            {
+                DetectionRun run;
+                if (stderr.Profile.Capabilities.Interactive)
+                    run = stderr.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
+                        {
+                            var task = ctx.AddTask("detect");
+                            return context.Detection.Collect(CommandRunner.Required(result, model), CommandRunner.Required(result, pairs), runDir, options with
+                            {
+                                Progress = p =>
+                                {
+                                    task.MaxValue = p.TokensTotal; task.Value = p.TokensDone;
+                                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.PairsDone}/{p.PairsTotal} pairs, {p.TokensPerSecond:F0} tok/s");
+                                },
+                            }, result.GetValue(metric)!);
+                        });
+                else
+                {
+                    var last = DateTime.MinValue;
+                    run = context.Detection.Collect(CommandRunner.Required(result, model), CommandRunner.Required(result, pairs), runDir, options with
+                    {
+                        Progress = p =>
+                        {
+                            if ((DateTime.UtcNow - last).TotalSeconds < 2 && p.PairsDone != p.PairsTotal) return;
+                            last = DateTime.UtcNow;
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"detect: {p.PairsDone}/{p.PairsTotal} pairs, {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s"));
+                        },
+                    }, result.GetValue(metric)!);
+                }
+                var r = run.Result;
+                if (!r.Completed)
+                {
+                    Console.WriteLine($"{runDir}: stopped after {r.PairsDone} of {r.PairsTotal} pairs; checkpoint written, continue with --resume.");
+                    return cancel.IsCancellationRequested ? 130 : 0;
+                }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{runDir}: {r.PairsTotal} pairs, N1 = {r.Counts.Tokens1}, N2 = {r.Counts.Tokens2} counted tokens, {r.PromptTokens} prompt tokens; wrote {string.Join(", ", run.Files)}" +
+                    $" ({r.TokensThisSession / Math.Max(r.Elapsed.TotalSeconds, 1e-9):F0} tok/s in this process)"));
+                return 0;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        });
+        return command;
+    }
+}

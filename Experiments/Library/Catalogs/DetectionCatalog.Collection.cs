@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Data.Files;
+using SteerMoE.Research.Detection.Collection;
+using SteerMoE.Research.Detection.Pairs;
+using SteerMoE.Research.Detection.Ranking;
+using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Models;
+using SteerMoE.Research.Running;
+
+namespace SteerMoE.Research.Catalogs;
+
+/// <summary>What <see cref="DetectionCatalog.Collect"/> wrote.</summary>
+/// <param name="Result">The collection result (counts, hashes, token totals).</param>
+/// <param name="RunDirectory">The run folder.</param>
+/// <param name="Files">Files written into it (empty when the run stopped before the end).</param>
+public sealed record DetectionRun(CollectionResult Result, string RunDirectory, IReadOnlyList<string> Files)
+{
+    /// <summary>The pooled counts as a count table.</summary>
+    public CountTable Counts => Result.Counts.ToCountTable(Path.Combine(RunDirectory, DetectionCatalog.CountsFileName));
+}
+
+// Collection (issue 4): detect runs. Kept in its own file to stay apart from the statistics methods.
+public sealed partial class DetectionCatalog
+{
+    /// <summary>counts.csv of a run folder.</summary>
+    public const string CountsFileName = "counts.csv";
+    /// <summary>ranking.csv of a run folder.</summary>
+    public const string RankingFileName = "ranking.csv";
+    /// <summary>run.json of a run folder.</summary>
+    public const string RunFileName = "run.json";
+
+    /// <summary>
+    /// Runs detection collection (docs/CONTRACTS.md §14): counts every pair of <paramref name="pairsPath"/> through
+    /// the model in <paramref name="modelDirectory"/>, checkpointing into <paramref name="runDirectory"/>; when every
+    /// pair is counted writes counts.csv, ranking.csv (every statistic, ordered by <paramref name="metricId"/>) and
+    /// run.json there and removes the checkpoint; pair_counts.npy and pair_tokens.npy (per-pair counts,
+    /// <see cref="LoadPairCounts"/>) are streamed as it goes. A stopped or cancelled run leaves its checkpoint
+    /// (resume with <see cref="CollectionOptions.Resume"/>).
+    /// </summary>
+    public DetectionRun Collect(string modelDirectory, string pairsPath, string runDirectory, CollectionOptions? options = null, string metricId = "rd")
+    {
+        options ??= new CollectionOptions();
+        var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
+        using var model = MoeModel.Load(modelDirectory);
+        var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
+        if (!result.Completed) return new DetectionRun(result, runDirectory, []);
+        var files = new List<string>();
+        string counts = Path.Combine(runDirectory, CountsFileName);
+        var table = result.Counts.ToCountTable(counts);
+        table.Save(counts);
+        files.Add(CountsFileName);
+        ExpertRanking.Rank(table, metric).Save(Path.Combine(runDirectory, RankingFileName));
+        files.Add(RankingFileName);
+        files.Add(PairCountsFile.CountsName);
+        files.Add(PairCountsFile.TokensName);
+        files.Add(RunFileName);
+        var run = RunRecord(model, pairsPath, options, result, files, metric.Id);
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFileName), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Delete(RoutingCollector.CheckpointPath(runDirectory));
+        return new DetectionRun(result, runDirectory, files);
+    }
+
+    /// <summary>The per-pair counts a run streamed (pair_counts.npy, pair_tokens.npy), for the pair-level statistics.</summary>
+    public PairCounts LoadPairCounts(string runDirectory) => PairCountsFile.Load(runDirectory);
+
+    /// <summary>
+    /// Parses `--var NAME=VALUE` template variables: a VALUE that is JSON (true, false, null, a number, a quoted
+    /// string, a list, an object) is passed as that value, any other text as a string.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> ParseTemplateVariables(IEnumerable<string> assignments)
+    {
+        var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (string a in assignments)
+        {
+            int eq = a.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--var: expected NAME=VALUE, got '{a}'.");
+            string name = a[..eq].Trim(), text = a[(eq + 1)..];
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                throw new ArgumentException($"--var: '{name}' is not a template variable name (letters, digits, _).");
+            object? value = text;
+            try { using var doc = JsonDocument.Parse(text); value = doc.RootElement.Clone(); }
+            catch (JsonException) { }
+            variables[name] = value;
+        }
+        return variables;
+    }
+
+    private static JsonObject RunRecord(MoeModel model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId)
+    {
+        var c = model.Config;
+        var inputs = result.Inputs;
+        return new JsonObject
+        {
+            ["format"] = "steermoe-detect-run/1",
+            ["code_commit"] = ExperimentRunner.CodeCommit(),
+            ["finished_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["model"] = new JsonObject
+            {
+                ["directory"] = Path.GetFullPath(model.Directory), ["architecture"] = c.Architecture,
+                ["layers"] = c.LayerCount, ["experts"] = c.ExpertCount, ["top_k"] = c.TopK,
+                ["files_sha256"] = new JsonObject(inputs.ModelFiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+            },
+            ["tokenizer"] = new JsonObject { ["path"] = Path.GetFullPath(options.Tokenizer ?? model.Directory), ["sha256"] = inputs.Tokenizer },
+            ["chat_template"] = new JsonObject { ["sha256"] = inputs.ChatTemplate, ["add_generation_prompt"] = false },
+            ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.PairsTotal },
+            ["settings"] = new JsonObject
+            {
+                ["precision"] = inputs.Precision, ["batch"] = options.Batch, ["metric"] = metricId,
+                ["variables"] = JsonNode.Parse(inputs.Variables), ["routing_log"] = options.RoutingLog,
+                ["target"] = "last occurrence of the target's token ids (tokenized alone, no special tokens) in the prompt's ids",
+            },
+            ["tokens"] = new JsonObject
+            {
+                ["n1"] = result.Counts.Tokens1, ["n2"] = result.Counts.Tokens2,
+                ["prompt_tokens"] = result.PromptTokens, ["routing_log_rows"] = result.RoutingLogRows,
+            },
+            ["last_session"] = new JsonObject
+            {
+                ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 3), ["prompt_tokens"] = result.TokensThisSession,
+                ["tokens_per_second"] = result.Elapsed.TotalSeconds > 0 ? Math.Round(result.TokensThisSession / result.Elapsed.TotalSeconds, 1) : 0,
+            },
+            ["files"] = new JsonArray(files.Select(f => (JsonNode)f).ToArray()),
+        };
+    }
+}
