@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Catalogs;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Generation;
@@ -22,7 +22,7 @@ public sealed record SteeringExecutorOptions
 
 /// <summary>
 /// The executor of a steering experiment (docs/CONTRACTS.md §15): Prepare counts the routing of the detection
-/// pairs (reusing counts.csv of an earlier invocation) and ranks experts per metric with Detection's ranking; Validate selects every
+/// pairs with Detection's collector (reusing its counts.csv on resume) and ranks experts per metric with Detection's ranking; Validate selects every
 /// cell's plan (no model work), so that a grid asking for more experts than have a sign fails before anything
 /// runs; Execute steers generation on the evaluation prompts with the cell's plan and evaluates it against the
 /// unsteered baseline (rates with Wilson intervals, McNemar's test, first-token answer probabilities, KL and
@@ -81,12 +81,21 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         }));
         _evaluators = spec.Evaluators.Select(id => _options.Evaluators.Create(id, new EvaluatorResources(_generator.Model, _precision))).ToList();
 
-        string countsPath = Path.Combine(run.Directory, "counts.csv");
-        var counts = File.Exists(countsPath) ? CountTable.Load(countsPath) : null;
-        if (counts == null)
+        // Detection's collector on the detection pairs (a held-out split is written out first); reused when a
+        // resumed invocation finds its counts.csv.
+        string detectionDir = Path.Combine(run.Directory, "detection");
+        string countsPath = Path.Combine(detectionDir, DetectionCatalog.CountsFileName);
+        if (!File.Exists(countsPath))
         {
-            counts = RoutingCounter.Count(_generator, detection, pairsPath, _precision);
-            counts.Save(countsPath);
+            string detectionPairs = pairsPath;
+            if (spec.Evaluation == null)
+            {
+                detectionPairs = Path.Combine(run.Directory, "detection.pairs.jsonl");
+                PairedDataset.Write(detectionPairs, detection);
+            }
+            bool resume = File.Exists(Path.Combine(detectionDir, "checkpoint.json"));
+            run.Context.Detection.Collect(spec.Resolve(spec.Model), detectionPairs, detectionDir,
+                new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume });
         }
         // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
         foreach (string metric in spec.Metrics)
