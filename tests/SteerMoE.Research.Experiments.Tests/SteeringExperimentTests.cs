@@ -44,7 +44,7 @@ public class SteeringExperimentTests
         Assert.All(cells, c => Assert.Equal(CellStatus.Done, c.Status));
 
         // Counts: every (layer, expert) of the 3 x 8 model; a1 + d1 is the same for every row (side 1's target tokens).
-        var counts = context.Data.LoadCounts(Path.Combine(run, "counts.csv"));
+        var counts = context.Data.LoadCounts(Path.Combine(run, "detection", "counts.csv"));
         Assert.Equal(24, counts.Rows.Count);
         Assert.Single(counts.Rows.Select(r => r.A1 + r.D1).Distinct());
         Assert.Equal(2 * counts.Rows[0].N1, counts.Rows.Where(r => r.Layer == 0).Sum(r => r.A1)); // k = 2 experts per token

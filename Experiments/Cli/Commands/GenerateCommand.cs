@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using SteerMoE.Research.Generation;
 using SteerMoE.Research.Inference;
 
@@ -19,7 +18,7 @@ internal static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "nucleus mass when sampling", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "sampling seed", DefaultValueFactory = _ => 0 };
         var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
-        var variables = new Option<string[]>("--var") { Description = "NAME=VALUE: a chat-template variable (true/false/numbers are typed)", AllowMultipleArgumentsPerToken = false };
+        var variables = new Option<string[]>("--var") { Description = "NAME=VALUE: a chat-template variable (a JSON value is passed as that value, other text as a string)", AllowMultipleArgumentsPerToken = false };
         var command = new Command("generate", "Generate from prompts with the chat template applied, greedy or seeded sampling, batched, optionally steered by a plan.")
             { model, plan, prompt, prompts, maxNew, temperature, topP, seed, precision, variables };
         command.SetAction(result =>
@@ -33,7 +32,7 @@ internal static class GenerateCommand
             var settings = new GenerationSettings
             {
                 MaxNewTokens = result.GetValue(maxNew), Temperature = result.GetValue(temperature), TopP = result.GetValue(topP), Seed = result.GetValue(seed),
-                Precision = PrecisionNames.Parse(result.GetValue(precision)!), TemplateVariables = ParseVariables(result.GetValue(variables) ?? []),
+                Precision = PrecisionNames.Parse(result.GetValue(precision)!), TemplateVariables = Catalogs.DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),
             };
             using var generator = context.Steering.LoadGenerator(CommandRunner.Required(result, model), steering, planPath ?? "plan");
             foreach (var output in context.Steering.Generate(generator, list, steering, settings, planPath ?? "plan"))
@@ -44,24 +43,5 @@ internal static class GenerateCommand
             return 0;
         });
         return command;
-    }
-
-    private static Dictionary<string, object?> ParseVariables(string[] items)
-    {
-        var vars = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (string item in items)
-        {
-            int eq = item.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--var '{item}': expected NAME=VALUE.");
-            string name = item[..eq], value = item[(eq + 1)..];
-            vars[name] = value switch
-            {
-                "true" => true,
-                "false" => false,
-                _ when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) => n,
-                _ => value,
-            };
-        }
-        return vars;
     }
 }

@@ -45,9 +45,10 @@ public static class DemoRunner
 
     /// <summary>The columns of demo.csv.</summary>
     public static readonly string[] SummaryColumns =
-        ["behaviour", "direction", "activate", "deactivate", "strength", "seed", "evaluator", "before", "steered", "random_control", "steered_p", "random_p", "steered_kl", "random_kl"];
+        ["behaviour", "direction", "activate", "deactivate", "strength", "seed", "evaluator", "before", "steered", "random_control", "steered_p", "random_p", "steered_kl", "random_kl",
+         "p_behaviour_1_before", "p_behaviour_1_steered", "p_behaviour_1_random", "p_behaviour_2_before", "p_behaviour_2_steered", "p_behaviour_2_random"];
 
-    /// <summary>One row per authors cell and rate evaluator: the baseline rate, the steered rate and the random control of the same counts.</summary>
+    /// <summary>One row per authors cell and rate evaluator: the baseline rate, the steered rate and the random control of the same counts, and the mean first-token probabilities of each behaviour's answer in the three.</summary>
     public static IEnumerable<string[]> SummaryRows(string behaviour, IReadOnlyList<CellRecord> cells)
     {
         var done = cells.Where(c => c.Status == CellStatus.Done).ToArray();
@@ -64,10 +65,13 @@ public static class DemoRunner
                     behaviour, steered.Cell.Reverse ? "toward behaviour 2" : "toward behaviour 1", I(steered.Cell.Activate), I(steered.Cell.Deactivate),
                     CsvTable.Format(steered.Cell.Strength), I(steered.Cell.Seed), evaluator, M(baseline, rate), M(steered, rate), M(random, rate),
                     M(steered, evaluator + ".mcnemar_p"), M(random, evaluator + ".mcnemar_p"), M(steered, "kl_mean"), M(random, "kl_mean"),
+                    M(baseline, P1), M(steered, P1), M(random, P1), M(baseline, P2), M(steered, P2), M(random, P2),
                 ];
             }
         }
     }
+
+    private const string P1 = "p_first_token.behaviour_1", P2 = "p_first_token.behaviour_2";
 
     private static string M(CellRecord? cell, string metric) => cell != null && cell.Metrics.TryGetValue(metric, out double v) ? CsvTable.Format(v) : "";
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
-using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Catalogs;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
-using SteerMoE.Research.Data.Tables;
-using SteerMoE.Research.Detection.Statistics;
 using SteerMoE.Research.Generation;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Running;
@@ -25,7 +22,7 @@ public sealed record SteeringExecutorOptions
 
 /// <summary>
 /// The executor of a steering experiment (docs/CONTRACTS.md §15): Prepare counts the routing of the detection
-/// pairs (reusing counts.csv of an earlier invocation) and ranks experts per metric; Validate selects every
+/// pairs with Detection's collector (reusing its counts.csv on resume) and ranks experts per metric with Detection's ranking; Validate selects every
 /// cell's plan (no model work), so that a grid asking for more experts than have a sign fails before anything
 /// runs; Execute steers generation on the evaluation prompts with the cell's plan and evaluates it against the
 /// unsteered baseline (rates with Wilson intervals, McNemar's test, first-token answer probabilities, KL and
@@ -62,7 +59,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
     {
         var spec = run.Spec;
         _options.Evaluators.CheckIds(spec.Evaluators, spec.Source);
-        foreach (string metric in spec.Metrics) _ = ExpertRanking.ColumnForMetric(metric);
+        foreach (string metric in spec.Metrics) _ = Detection.Ranking.DetectionMetric.Get(metric);
         _precision = PrecisionNames.Parse(spec.Precision);
         _settings = new GenerationSettings { MaxNewTokens = spec.MaxNewTokens, Precision = _precision };
         string pairsPath = spec.Resolve(spec.Pairs);
@@ -84,39 +81,33 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         }));
         _evaluators = spec.Evaluators.Select(id => _options.Evaluators.Create(id, new EvaluatorResources(_generator.Model, _precision))).ToList();
 
-        string countsPath = Path.Combine(run.Directory, "counts.csv");
-        var counts = File.Exists(countsPath) ? CountTable.Load(countsPath) : null;
-        if (counts == null)
+        // Detection's collector on the detection pairs (a held-out split is written out first); reused when a
+        // resumed invocation finds its counts.csv.
+        string detectionDir = Path.Combine(run.Directory, "detection");
+        string countsPath = Path.Combine(detectionDir, DetectionCatalog.CountsFileName);
+        if (!File.Exists(countsPath))
         {
-            counts = RoutingCounter.Count(_generator, detection, pairsPath, _precision);
-            counts.Save(countsPath);
+            string detectionPairs = pairsPath;
+            if (spec.Evaluation == null)
+            {
+                detectionPairs = Path.Combine(run.Directory, "detection.pairs.jsonl");
+                PairedDataset.Write(detectionPairs, detection);
+            }
+            bool resume = File.Exists(Path.Combine(detectionDir, "checkpoint.json"));
+            run.Context.Detection.Collect(spec.Resolve(spec.Model), detectionPairs, detectionDir,
+                new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume });
         }
+        // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
         foreach (string metric in spec.Metrics)
         {
-            var ranking = RankingFromCounts(counts, metric, out var table);
-            table.Save(Path.Combine(run.Directory, $"ranking.{metric}.csv"));
-            _rankings[metric] = ranking;
+            string rankingPath = Path.Combine(run.Directory, $"ranking.{metric}.csv");
+            run.Context.Detection.RankFile(countsPath, metric, rankingPath);
+            _rankings[metric] = run.Context.Steering.LoadRanking(rankingPath, metric, spec.Strategies.Contains("significant") ? "fisher_q" : null);
         }
         _neutral = _options.NeutralTextPath is { } neutral
             ? File.ReadLines(neutral).Where(l => l.Trim().Length > 0).Select(l => _generator.Tokenizer.Encode(l, addSpecialTokens: true).Ids).Where(ids => ids.Length > 0).ToArray()
             : _prompts.Select(p => _generator.EncodePrompt(p)).ToArray();
         if (_neutral.Count == 0) throw new FormatException($"{_options.NeutralTextPath}: no text for the side-effect measures.");
-    }
-
-    /// <summary>
-    /// A ranking from counts (docs/CONTRACTS.md §5.4): the counts, risk_diff and log_odds_ratio, sorted by
-    /// |metric| descending, ties by layer then expert.
-    /// </summary>
-    public static ExpertRanking RankingFromCounts(CountTable counts, string metric, out CsvTable table)
-    {
-        string column = ExpertRanking.ColumnForMetric(metric);
-        var rows = counts.Rows.Select(r => (r, rd: ContingencyMeasures.RiskDifference(r.A1, r.D1, r.A2, r.D2), lor: ContingencyMeasures.LogOddsRatioHaldane(r.A1, r.D1, r.A2, r.D2)))
-            .Select(x => (x.r, x.rd, x.lor, score: column == "risk_diff" ? x.rd : column == "log_odds_ratio" ? x.lor
-                : throw new ArgumentException($"metric '{metric}': the experiment executor ranks by rd or log-or.")))
-            .OrderByDescending(x => Math.Abs(x.score)).ThenBy(x => x.r.Layer).ThenBy(x => x.r.Expert).ToArray();
-        table = new CsvTable([.. CountTable.RequiredColumns, "risk_diff", "log_odds_ratio"],
-            rows.Select(x => new[] { I(x.r.Layer), I(x.r.Expert), L(x.r.A1), L(x.r.D1), L(x.r.A2), L(x.r.D2), CsvTable.Format(x.rd), CsvTable.Format(x.lor) }).ToList(), $"ranking.{metric}.csv");
-        return new ExpertRanking(rows.Select(x => new RankedExpert(x.r.Layer, x.r.Expert, x.score)), column, $"ranking.{metric}.csv");
     }
 
     /// <inheritdoc/>
@@ -210,9 +201,6 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         {
             ["id"] = o.Prompt.Id, ["prompt"] = o.PromptText, ["output"] = o.OutputText, ["output_ids"] = o.OutputIds,
         }) + "\n")));
-
-    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-    private static string L(long v) => v.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Unmaps the model.</summary>
     public void Dispose() => _generator?.Dispose();
