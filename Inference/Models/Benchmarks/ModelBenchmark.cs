@@ -121,10 +121,7 @@ public static class ModelBenchmark
             if (run > 0) times.Add(seconds);   // run 0 is the warm-up
             kvBytes = cache.ByteCount;
         }
-        times.Sort();
-        int n = times.Count;
-        double median = n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-        return new Measurement(median, times[0], times[^1], n);
+        return Timing.Summarise(times);
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)
