@@ -2,6 +2,7 @@ using System.CommandLine;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Inference.Kernels;
 using SteerMoE.Research.Inference.Kernels.Benchmarks;
+using SteerMoE.Research.Inference.Models.Benchmarks;
 
 namespace SteerMoE.Research.Cli.Commands;
 
@@ -15,25 +16,23 @@ internal static class BenchCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "a model folder: prefill/decode tokens/s and resident memory (needs the inference engine)" };
-        var precision = new Option<string>("--precision") { Description = "exact|fast, for --model (default exact)", DefaultValueFactory = _ => "exact" };
+        var precision = new Option<string?>("--precision") { Description = "exact|fast, for --model (default: both in one run)" };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "for --model: prompt tokens per sequence (T)", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch") { Description = "for --model: sequences in prefill and batched decode (B)", DefaultValueFactory = _ => 4 };
+        var decodeSteps = new Option<int>("--decode-steps") { Description = "for --model: timed decode steps per run (S)", DefaultValueFactory = _ => 16 };
         var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores)" };
         var repeat = new Option<int>("--repeat") { Description = "timed runs at least, per measurement (median reported)", DefaultValueFactory = _ => 5 };
         var clock = new Option<string>("--clock") { Description = "wall (default) or thread-cpu: time by this thread's CPU time, one thread (for a machine shared with other jobs)", DefaultValueFactory = _ => "wall" };
         var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
         var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
         var command = new Command("bench", "Measure the GEMM kernels against this machine's FMA peak and oneDNN (or, with --model, a model's tokens/s).")
-            { model, precision, threads, repeat, clock, tokens, withTorch };
+            { model, precision, promptTokens, batch, decodeSteps, threads, repeat, clock, tokens, withTorch };
         command.SetAction(result =>
         {
             if (result.GetValue(threads) is { } n) Parallelism.Threads = n;
             int runs = result.GetValue(repeat);
             if (runs < 1) throw new ArgumentException($"--repeat: expected at least 1, got {runs}.");
-            var mode = result.GetValue(precision) switch
-            {
-                "exact" => Precision.Exact,
-                "fast" => Precision.Fast,
-                var other => throw new ArgumentException($"--precision: expected exact or fast, got '{other}'."),
-            };
+            Precision[] modes = result.GetValue(precision) is { } name ? [PrecisionNames.Parse(name)] : [Precision.Exact, Precision.Fast];
             switch (result.GetValue(clock))
             {
                 case "wall": break;
@@ -44,7 +43,12 @@ internal static class BenchCommand
                     break;
                 case var other: throw new ArgumentException($"--clock: expected wall or thread-cpu, got '{other}'.");
             }
-            if (result.GetValue(model) is { } dir) return BenchModel(dir, mode);
+            if (result.GetValue(model) is { } dir)
+                return BenchModel(dir, modes, new ModelBenchmarkOptions
+                {
+                    PromptTokens = result.GetValue(promptTokens), Batch = result.GetValue(batch),
+                    DecodeSteps = result.GetValue(decodeSteps), Runs = runs,
+                });
             var only = result.GetValue(tokens) is { Length: > 0 } requested ? requested : null;
             foreach (int count in only ?? [])
                 if (count is not (1 or 64 or 512)) throw new ArgumentException($"--tokens: expected 1, 64 or 512, got {count}.");
@@ -53,13 +57,25 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>
-    /// Extension point for `bench --model DIR [--precision exact|fast]` (prefill and decode tokens/s, effective
-    /// GFLOP/s, resident memory): it belongs here once the inference engine (Inference/Architectures) can load and
-    /// run a model. Until then it says so instead of printing numbers it did not measure.
-    /// </summary>
-    private static int BenchModel(string dir, Precision precision) =>
-        throw new NotSupportedException($"bench --model {dir} (--precision {precision.ToString().ToLowerInvariant()}): model benchmarks need the inference engine, which is not part of this build yet; run `steermoe bench` without --model for the kernel benchmark.");
+    /// <summary>`bench --model DIR`: prefill and decode tokens/s, effective GFLOP/s and resident memory, as a table.</summary>
+    private static int BenchModel(string dir, Precision[] precisions, ModelBenchmarkOptions options)
+    {
+        var r = ModelBenchmark.Run(dir, precisions, options, line => Console.Error.WriteLine($"  {line}"));
+        var c = r.Config;
+        Console.WriteLine($"steermoe bench --model {dir}: {c.Architecture}, {c.LayerCount} layers, hidden {c.HiddenSize}, {c.ExpertCount} experts top-{c.TopK}, vocab {c.VocabSize}");
+        Console.WriteLine($"{r.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; prompt {options.PromptTokens} tokens x batch {options.Batch}, {options.DecodeSteps} decode steps; median of {options.Runs} runs after 1 warm-up; load (mmap) {r.LoadSeconds:F2} s");
+        Console.WriteLine();
+        Console.WriteLine($"{"precision",-9} {"phase",-8} {"batch",5} {"tokens",7} {"median s",9} {"min s",9} {"tokens/s",10} {"GFLOP/s",8}");
+        foreach (var p in r.Precisions)
+            foreach (var phase in p.Phases)
+                Console.WriteLine($"{p.Precision.Name(),-9} {phase.Name,-8} {phase.Batch,5} {phase.TokensPerRun,7} {phase.Time.MedianSeconds,9:F4} {phase.Time.MinSeconds,9:F4} {phase.TokensPerSecond,10:F1} {phase.Gflops,8:F2}");
+        Console.WriteLine();
+        foreach (var p in r.Precisions)
+            Console.WriteLine($"routing captured ({p.Precision.Name()} prefill runs): {p.RoutedTopK} top-k choices counted");
+        const double MiB = 1024 * 1024;
+        Console.WriteLine($"memory: peak RSS {r.PeakRssBytes / MiB:F1} MiB; checkpoint {r.CheckpointBytes / MiB:F1} MiB + KV cache {r.KvCacheBytes / MiB:F1} MiB; RSS / (checkpoint + KV) = {r.RssRatio:F2}x (target <= 1.2x)");
+        return 0;
+    }
 
     private static int BenchKernels(int runs, bool withTorch, int[]? tokens)
     {
