@@ -30,7 +30,7 @@ internal static class TokenizeCommand
             if ((t != null ? 1 : 0) + (f != null ? 1 : 0) + (c != null ? 1 : 0) != 1)
                 throw new ArgumentException("tokenize: give exactly one of --text, --file, --chat.");
             if (result.GetValue(generation) && c == null) throw new ArgumentException("--add-generation-prompt: only with --chat.");
-            var variables = ParseVariables(result.GetValue(vars) ?? []);
+            var variables = SteerMoE.Research.Catalogs.DetectionCatalog.ParseTemplateVariables(result.GetValue(vars) ?? []);
             if (variables.Count > 0 && c == null) throw new ArgumentException("--var: only with --chat.");
             var request = new TokenizeRequest(CommandRunner.Required(result, tokenizer),
                 Text: t ?? (f != null ? ReadUtf8(f) : null),
@@ -60,24 +60,6 @@ internal static class TokenizeCommand
             return doc.RootElement.Clone();
         }
         catch (JsonException e) { throw new FormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): expected a list of {{\"role\": ..., \"content\": ...}} messages."); }
-    }
-
-    private static Dictionary<string, object?> ParseVariables(string[] items)
-    {
-        var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var item in items)
-        {
-            int eq = item.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--var {item}: expected NAME=VALUE.");
-            string name = item[..eq], value = item[(eq + 1)..];
-            try
-            {
-                using var doc = JsonDocument.Parse(value);
-                variables[name] = doc.RootElement.Clone();
-            }
-            catch (JsonException) { variables[name] = value; }
-        }
-        return variables;
     }
 
     private static string Format(TokenizeResult result, bool verbose)
