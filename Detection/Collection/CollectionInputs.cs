@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using SteerMoE.Research.Data.Files;
 using System.Text;
 using System.Text.Json;
 
@@ -24,18 +24,8 @@ public sealed record CollectionInputs(IReadOnlyDictionary<string, string> ModelF
         foreach (var (name, hash) in ModelFiles.OrderBy(p => p.Key, StringComparer.Ordinal)) sb.Append("model/").Append(name).Append('=').Append(hash).Append('\n');
         sb.Append("tokenizer=").Append(Tokenizer).Append("\ntemplate=").Append(ChatTemplate).Append("\ndataset=").Append(Dataset)
           .Append("\nprecision=").Append(Precision).Append("\nvariables=").Append(Variables).Append('\n');
-        return Sha256(Encoding.UTF8.GetBytes(sb.ToString()));
+        return FileHash.Sha256(Encoding.UTF8.GetBytes(sb.ToString()));
     }
-
-    /// <summary>SHA-256 of a file, streamed.</summary>
-    public static string FileSha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    /// <summary>SHA-256 of bytes.</summary>
-    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>The model files a checkpoint depends on: config.json, *.safetensors, model.safetensors.index.json.</summary>
     public static Dictionary<string, string> HashModel(string directory)
@@ -43,7 +33,7 @@ public sealed record CollectionInputs(IReadOnlyDictionary<string, string> ModelF
         var files = Directory.EnumerateFiles(directory)
             .Where(f => Path.GetFileName(f) is "config.json" or "model.safetensors.index.json" || f.EndsWith(".safetensors", StringComparison.Ordinal))
             .OrderBy(f => f, StringComparer.Ordinal);
-        return files.ToDictionary(f => Path.GetFileName(f), FileSha256);
+        return files.ToDictionary(f => Path.GetFileName(f), f => FileHash.Sha256(f));
     }
 
     /// <summary>Template variables as canonical JSON (keys sorted).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Data.RoutingLogs;
 using SteerMoE.Research.Inference;
@@ -63,8 +64,8 @@ public static class RoutingCollector
         string templatePath = options.ChatTemplate ?? Path.GetDirectoryName(Path.GetFullPath(tokenizer.Source))!;
         var template = ChatTemplate.Load(templatePath);
         var encoder = new PairEncoder(tokenizer, template, options.Variables, config.VocabSize);
-        var inputs = new CollectionInputs(CollectionInputs.HashModel(model.Directory), CollectionInputs.FileSha256(tokenizer.Source),
-            CollectionInputs.Sha256(Encoding.UTF8.GetBytes(template.Text)), CollectionInputs.FileSha256(pairsPath),
+        var inputs = new CollectionInputs(CollectionInputs.HashModel(model.Directory), FileHash.Sha256(tokenizer.Source),
+            FileHash.Sha256(Encoding.UTF8.GetBytes(template.Text)), FileHash.Sha256(pairsPath),
             options.Precision.Name(), CollectionInputs.VariablesJson(options.Variables));
         string fingerprint = inputs.Fingerprint();
 

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Tables;
 
 namespace SteerMoE.Research.Steering.Plans;
@@ -64,9 +64,7 @@ public sealed class ExpertRanking
     public static ExpertRanking Load(string path, string scoreColumn, string? qColumn = null)
     {
         var table = CsvTable.Load(path);
-        string sha;
-        using (var stream = File.OpenRead(path)) sha = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return FromCsv(table, scoreColumn, qColumn, sha);
+        return FromCsv(table, scoreColumn, qColumn, FileHash.Sha256(path));
     }
 
     /// <summary>Builds a ranking from a parsed table (see <see cref="Load"/>).</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
+using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Tables;
 using SteerMoE.Research.Registry;
 using SteerMoE.Research.Specs;
@@ -94,17 +94,10 @@ public static class ExperimentRunner
         string model = spec.Resolve(spec.Model);
         if (Directory.Exists(model))
             foreach (var f in Directory.EnumerateFiles(model).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors") || f.EndsWith(".jinja")).Order(StringComparer.Ordinal))
-                hashes["model/" + Path.GetFileName(f)] = Sha256File(f);
+                hashes["model/" + Path.GetFileName(f)] = FileHash.Sha256(f);
         foreach (var (name, path) in new[] { ("pairs", spec.Pairs), ("evaluation", spec.Evaluation) })
-            if (path != null && File.Exists(spec.Resolve(path))) hashes[name] = Sha256File(spec.Resolve(path));
+            if (path != null && File.Exists(spec.Resolve(path))) hashes[name] = FileHash.Sha256(spec.Resolve(path));
         return hashes;
-    }
-
-    /// <summary>sha256 of a file's bytes, lower-case hex.</summary>
-    public static string Sha256File(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(s));
     }
 
     /// <summary>The git commit of the code that runs (with "+dirty" when the work tree has changes), or null outside a checkout.</summary>

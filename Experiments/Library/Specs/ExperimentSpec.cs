@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using SteerMoE.Research.Data.Files;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -49,7 +49,7 @@ public sealed record ExperimentSpec
     public string Text { get; init; } = "";
 
     /// <summary>sha256 of the spec text, hex: identifies the spec in the registry.</summary>
-    public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
+    public string Sha256 => FileHash.Sha256(Encoding.UTF8.GetBytes(Text));
 
     /// <summary>A path of the spec, made absolute relative to the spec file's folder.</summary>
     public string Resolve(string path) => Path.IsPathRooted(path) ? path
