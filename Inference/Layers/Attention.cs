@@ -20,19 +20,25 @@ public sealed class Attention
         QNorm = qNorm; KNorm = kNorm; SlidingWindow = slidingWindow; Sinks = sinks;
     }
 
-    /// <summary>Projections.</summary>
+    /// <summary>Query projection: hidden -> heads x head_dim.</summary>
     public Linear Q { get; }
+    /// <summary>Key projection: hidden -> kv_heads x head_dim.</summary>
     public Linear K { get; }
+    /// <summary>Value projection: hidden -> kv_heads x head_dim.</summary>
     public Linear V { get; }
+    /// <summary>Output projection: heads x head_dim -> hidden.</summary>
     public Linear O { get; }
-    /// <summary>Query heads, key/value heads, dimension per head.</summary>
+    /// <summary>Number of query heads.</summary>
     public int Heads { get; }
+    /// <summary>Number of key/value heads (grouped-query attention when fewer than <see cref="Heads"/>).</summary>
     public int KvHeads { get; }
+    /// <summary>Dimension of one head.</summary>
     public int HeadDim { get; }
     /// <summary>Rotary embedding applied to q and k after their norms.</summary>
     public RotaryEmbedding Rotary { get; }
-    /// <summary>Optional q / k norms.</summary>
+    /// <summary>Optional norm of the queries (per head or over all heads, as the architecture says).</summary>
     public INorm? QNorm { get; }
+    /// <summary>Optional norm of the keys.</summary>
     public INorm? KNorm { get; }
     /// <summary>Sliding window in tokens (0: full causal attention).</summary>
     public int SlidingWindow { get; }

@@ -13,8 +13,9 @@ public sealed record RopeSettings
     public string Type { get; init; } = "default";
     /// <summary>Context-extension factor (yarn).</summary>
     public double Factor { get; init; } = 1.0;
-    /// <summary>YaRN fast / slow rotation boundaries.</summary>
+    /// <summary>YaRN: rotations per context above which a frequency is left unscaled (beta_fast).</summary>
     public double BetaFast { get; init; } = 32.0;
+    /// <summary>YaRN: rotations per context below which a frequency is fully interpolated (beta_slow).</summary>
     public double BetaSlow { get; init; } = 1.0;
     /// <summary>YaRN: round the correction range to integers.</summary>
     public bool Truncate { get; init; } = true;
@@ -22,14 +23,17 @@ public sealed record RopeSettings
     public int? OriginalMaxPositions { get; init; }
     /// <summary>Explicit attention factor (cos/sin multiplier), if configured.</summary>
     public double? AttentionFactor { get; init; }
-    /// <summary>YaRN mscale / mscale_all_dim, if configured.</summary>
+    /// <summary>YaRN mscale, if configured.</summary>
     public double? Mscale { get; init; }
+    /// <summary>YaRN mscale_all_dim, if configured.</summary>
     public double? MscaleAllDim { get; init; }
-    /// <summary>Long-rope per-frequency divisors for short and long contexts.</summary>
+    /// <summary>Long-rope per-frequency divisors used up to the pretraining context.</summary>
     public double[]? ShortFactor { get; init; }
+    /// <summary>Long-rope per-frequency divisors used beyond the pretraining context.</summary>
     public double[]? LongFactor { get; init; }
-    /// <summary>Phi-3.5 long-rope cos/sin multipliers for short and long contexts.</summary>
+    /// <summary>Phi-3.5 long-rope cos/sin multiplier for short contexts.</summary>
     public double? ShortMscale { get; init; }
+    /// <summary>Phi-3.5 long-rope cos/sin multiplier for long contexts.</summary>
     public double? LongMscale { get; init; }
 
     /// <summary>Reads the rope settings of a config (both conventions).</summary>

@@ -6,7 +6,17 @@ using SteerMoE.Research.Specs;
 namespace SteerMoE.Research.Registry;
 
 /// <summary>State of a cell in the registry.</summary>
-public enum CellStatus { Pending, Running, Done, Failed }
+public enum CellStatus
+{
+    /// <summary>Recorded, not started.</summary>
+    Pending,
+    /// <summary>Started and not finished: a run that was killed leaves its cell here, and the next run redoes it.</summary>
+    Running,
+    /// <summary>Finished; its metrics and artifacts are recorded and it is never recomputed.</summary>
+    Done,
+    /// <summary>Ended with an error, which the registry keeps.</summary>
+    Failed,
+}
 
 /// <summary>What the registry holds for one cell.</summary>
 public sealed record CellRecord(string Key, ExperimentCell Cell, CellStatus Status,
