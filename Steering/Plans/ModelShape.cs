@@ -11,9 +11,13 @@ public readonly record struct ModelShape(int LayerCount, int ExpertCount, int To
 
     /// <summary>
     /// Reads the three numbers from a Hugging Face model folder's config.json (num_hidden_layers,
-    /// num_experts or num_local_experts, num_experts_per_tok). A minimal reader for planning only; the
-    /// inference engine's model loader is the authority once it is available.
+    /// num_experts or num_local_experts, num_experts_per_tok).
     /// </summary>
+    /// <remarks>
+    /// Deliberately not the engine's <c>ModelConfig.Load</c>: a plan can be made and checked for any Hugging Face
+    /// MoE config (say, one for a Python pipeline or an architecture the engine does not run), and only these
+    /// three numbers matter to a plan. For the six supported architectures both readers give the same numbers.
+    /// </remarks>
     public static ModelShape FromModelFolder(string directory)
     {
         string path = Path.Combine(directory, "config.json");
