@@ -124,4 +124,19 @@ public class SteeringPlanTests
         Assert.EndsWith("config.json: missing field 'num_experts' or 'num_local_experts' (not a Mixture-of-Experts config?).", e.Message);
         Assert.Throws<FileNotFoundException>(() => ModelShape.FromModelFolder(Path.Combine(dir, "absent")));
     }
+
+    [Theory]
+    [InlineData("olmoe")]
+    [InlineData("mixtral")]
+    [InlineData("qwen2_moe")]
+    [InlineData("qwen3_moe")]
+    [InlineData("phimoe")]
+    [InlineData("gpt_oss")]
+    [InlineData("gpt_oss_mxfp4")]
+    public void ModelShapeAgreesWithTheEngineConfigOnEveryFixture(string arch)
+    {
+        string dir = RepoPaths.Fixture(arch);
+        var config = SteerMoE.Research.Inference.Models.ModelConfig.Load(dir);
+        Assert.Equal(new ModelShape(config.LayerCount, config.ExpertCount, config.TopK), ModelShape.FromModelFolder(dir));
+    }
 }
