@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SteerMoE.Research.Data.Files;
+using SteerMoE.Research.Detection.Statistics;
 
 namespace SteerMoE.Research.Detection.Collection;
 
@@ -10,10 +11,11 @@ namespace SteerMoE.Research.Detection.Collection;
 /// done, the input fingerprint, the pooled counters (int64 little-endian, base64) and the routing-log row count.
 /// Resuming from it and finishing gives the same counts as one uninterrupted run.
 /// </summary>
-internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, CollectionInputs Inputs, ActivationCounts Counts, long PromptTokens, long RoutingLogRows)
+internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, CollectionInputs Inputs, ActivationCounts Counts, long PromptTokens, long RoutingLogRows,
+    long MatchedPairs, PairedTTestState PairedT)
 {
     public const string FileName = "checkpoint.json";
-    private const string Format = "steermoe-detect-checkpoint/1";
+    private const string Format = "steermoe-detect-checkpoint/2";
 
     public void Save(string path)
     {
@@ -32,25 +34,38 @@ internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, 
             ["prompt_tokens"] = PromptTokens, ["routing_log_rows"] = RoutingLogRows,
             ["a1"] = Convert.ToBase64String(MemoryMarshal.AsBytes(Counts.Activations1.AsSpan())),
             ["a2"] = Convert.ToBase64String(MemoryMarshal.AsBytes(Counts.Activations2.AsSpan())),
+            // The paired t's Welford state, exact bits (int64 / float64 little-endian, base64): resuming continues it bit for bit.
+            ["paired_t"] = new JsonObject
+            {
+                ["matched_pairs"] = MatchedPairs,
+                ["count"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.Count.AsSpan())),
+                ["mean"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.Mean.AsSpan())),
+                ["m2"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.M2.AsSpan())),
+            },
         };
         AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Reads a checkpoint; the counts must have the model's shape.</summary>
-    public static (long PairsDone, string Fingerprint, long PromptTokens, long RoutingLogRows) Load(string path, ActivationCounts into)
+    public static (long PairsDone, string Fingerprint, long PromptTokens, long RoutingLogRows, long MatchedPairs, PairedTTestState PairedT) Load(string path, ActivationCounts into)
     {
         JsonNode root;
         try { root = JsonNode.Parse(File.ReadAllText(path)) ?? throw new FormatException($"{path}: empty checkpoint."); }
         catch (JsonException e) { throw new FormatException($"{path}: not valid JSON: {e.Message}"); }
         try
         {
-            if ((string?)root["format"] != Format) throw new FormatException($"{path}: format: expected \"{Format}\".");
+            if ((string?)root["format"] != Format) throw new FormatException($"{path}: format: expected \"{Format}\" (a checkpoint of an older version cannot be resumed; run again into a new --out).");
             if ((int)root["layers"]! != into.Layers || (int)root["experts"]! != into.Experts)
                 throw new InvalidDataException($"{path}: counts of {(int)root["layers"]!} layers × {(int)root["experts"]!} experts; the model has {into.Layers} × {into.Experts}.");
             Fill(path, "a1", (string)root["a1"]!, into.Activations1);
             Fill(path, "a2", (string)root["a2"]!, into.Activations2);
             into.Tokens1 = (long)root["n1"]!; into.Tokens2 = (long)root["n2"]!;
-            return ((long)root["pairs_done"]!, (string)root["fingerprint"]!, (long)root["prompt_tokens"]!, (long)root["routing_log_rows"]!);
+            var t = root["paired_t"]!;
+            var state = new PairedTTestState(into.Layers, into.Experts, new long[into.Layers * into.Experts], new double[into.Layers * into.Experts], new double[into.Layers * into.Experts]);
+            Fill(path, "paired_t.count", (string)t["count"]!, state.Count);
+            Fill(path, "paired_t.mean", (string)t["mean"]!, state.Mean);
+            Fill(path, "paired_t.m2", (string)t["m2"]!, state.M2);
+            return ((long)root["pairs_done"]!, (string)root["fingerprint"]!, (long)root["prompt_tokens"]!, (long)root["routing_log_rows"]!, (long)t["matched_pairs"]!, state);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException || e is FormatException && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
@@ -58,10 +73,10 @@ internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, 
         }
     }
 
-    private static void Fill(string path, string field, string base64, long[] into)
+    private static void Fill<T>(string path, string field, string base64, T[] into) where T : unmanaged
     {
         var bytes = Convert.FromBase64String(base64);
-        if (bytes.Length != into.Length * sizeof(long)) throw new InvalidDataException($"{path}: {field}: {bytes.Length / 8} counters, expected {into.Length}.");
-        MemoryMarshal.Cast<byte, long>(bytes).CopyTo(into);
+        if (bytes.Length != into.Length * 8) throw new InvalidDataException($"{path}: {field}: {bytes.Length / 8} values, expected {into.Length}.");
+        MemoryMarshal.Cast<byte, T>(bytes).CopyTo(into);
     }
 }
