@@ -151,7 +151,7 @@ public static class RoutingCollector
     }
 
     /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>
-    private static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, PairedTTest pairedT, ref long matchedPairs,
+    internal static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, PairedTTest pairedT, ref long matchedPairs,
         ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
     {
         var sequences = new List<IReadOnlyList<int>>(batch.Count * 2);
