@@ -219,4 +219,19 @@ public class DetectCommandTests
         Assert.Contains("layer 0, expert 0", refused.Stderr);
         Assert.False(File.Exists(Path.Combine(dir, "x.csv")));
     }
+
+    [Fact]
+    public void BenchCollectionOverheadPrintsTheThreeVariants()
+    {
+        // Structure only (no timing assertion): the three variants, their ratios to the plain forward, the batch shape.
+        var r = Cli.Run("bench", "--model", RepoPaths.Fixture("olmoe"), "--collection-overhead", "--batch", "3", "--prompt-tokens", "8", "--repeat", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("3 pairs x 2 sequences x 8 tokens (last 4 counted, 2 pairs with matching spans); 2 interleaved runs", r.Stdout);
+        Assert.Contains("forward (no observer)", r.Stdout);
+        Assert.Matches(@"forward \+ counting \+ paired t +[0-9.]+ +[0-9.]+ +[0-9.]+ +[+-][0-9.]+%", r.Stdout);
+        Assert.Matches(@"forward \+ counting \+ routing log +[0-9.]+ +[0-9.]+ +[0-9.]+ +[+-][0-9.]+%", r.Stdout);
+        var missing = Cli.Run("bench", "--collection-overhead");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--collection-overhead: needs --model DIR", missing.Stderr);
+    }
 }
