@@ -35,13 +35,7 @@ internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, 
             ["a1"] = Convert.ToBase64String(MemoryMarshal.AsBytes(Counts.Activations1.AsSpan())),
             ["a2"] = Convert.ToBase64String(MemoryMarshal.AsBytes(Counts.Activations2.AsSpan())),
             // The paired t's Welford state, exact bits (int64 / float64 little-endian, base64): resuming continues it bit for bit.
-            ["paired_t"] = new JsonObject
-            {
-                ["matched_pairs"] = MatchedPairs,
-                ["count"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.Count.AsSpan())),
-                ["mean"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.Mean.AsSpan())),
-                ["m2"] = Convert.ToBase64String(MemoryMarshal.AsBytes(PairedT.M2.AsSpan())),
-            },
+            ["paired_t"] = PairedTStateFile.ToJson(PairedT, MatchedPairs),
         };
         AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
@@ -60,12 +54,10 @@ internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, 
             Fill(path, "a1", (string)root["a1"]!, into.Activations1);
             Fill(path, "a2", (string)root["a2"]!, into.Activations2);
             into.Tokens1 = (long)root["n1"]!; into.Tokens2 = (long)root["n2"]!;
-            var t = root["paired_t"]!;
-            var state = new PairedTTestState(into.Layers, into.Experts, new long[into.Layers * into.Experts], new double[into.Layers * into.Experts], new double[into.Layers * into.Experts]);
-            Fill(path, "paired_t.count", (string)t["count"]!, state.Count);
-            Fill(path, "paired_t.mean", (string)t["mean"]!, state.Mean);
-            Fill(path, "paired_t.m2", (string)t["m2"]!, state.M2);
-            return ((long)root["pairs_done"]!, (string)root["fingerprint"]!, (long)root["prompt_tokens"]!, (long)root["routing_log_rows"]!, (long)t["matched_pairs"]!, state);
+            var (state, matched) = PairedTStateFile.FromJson(root["paired_t"]!, $"{path}: paired_t");
+            if (state.Layers != into.Layers || state.Experts != into.Experts)
+                throw new InvalidDataException($"{path}: paired_t of {state.Layers} layers × {state.Experts} experts; the model has {into.Layers} × {into.Experts}.");
+            return ((long)root["pairs_done"]!, (string)root["fingerprint"]!, (long)root["prompt_tokens"]!, (long)root["routing_log_rows"]!, matched, state);
         }
         catch (Exception e) when (e is NullReferenceException or InvalidOperationException || e is FormatException && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
@@ -73,10 +65,10 @@ internal sealed record CollectionCheckpoint(long PairsDone, string Fingerprint, 
         }
     }
 
-    private static void Fill<T>(string path, string field, string base64, T[] into) where T : unmanaged
+    private static void Fill(string path, string field, string base64, long[] into)
     {
         var bytes = Convert.FromBase64String(base64);
-        if (bytes.Length != into.Length * 8) throw new InvalidDataException($"{path}: {field}: {bytes.Length / 8} values, expected {into.Length}.");
-        MemoryMarshal.Cast<byte, T>(bytes).CopyTo(into);
+        if (bytes.Length != into.Length * sizeof(long)) throw new InvalidDataException($"{path}: {field}: {bytes.Length / 8} counters, expected {into.Length}.");
+        MemoryMarshal.Cast<byte, long>(bytes).CopyTo(into);
     }
 }

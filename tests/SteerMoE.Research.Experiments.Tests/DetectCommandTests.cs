@@ -200,8 +200,17 @@ public class DetectCommandTests
         // 8 pairs, 256 assignments > 200: sampled; the top-3 stabilities sum to 3 (each replicate has 3 experts in its top 3).
         int stability = again.ColumnIndex("top_n_stability");
         Assert.Equal(3.0, Enumerable.Range(0, again.Rows.Count).Sum(i => again.Double(i, stability)), 9);
-        Assert.Equal("", again.Text(0, again.ColumnIndex("paired_t")));   // rank has no router probabilities
+        Assert.Equal("", again.Text(0, again.ColumnIndex("paired_t")));   // rank has no router probabilities of its own
         Assert.NotEqual("", detect.Text(0, detect.ColumnIndex("paired_t")));
+        // With the run's paired_t.json as well, rank writes detect's ranking.csv byte for byte.
+        string full = Path.Combine(dir, "full.csv");
+        var withT = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--paired-t", Path.Combine(dir, "paired_t.json"),
+            "--seed", "5", "--resamples", "200", "--stability-top", "3", "--out", full);
+        Assert.True(withT.ExitCode == 0, withT.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "ranking.csv")), File.ReadAllBytes(full));
+        var alone = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--paired-t", Path.Combine(dir, "paired_t.json"), "--out", Path.Combine(dir, "y.csv"));
+        Assert.Equal(2, alone.ExitCode);
+        Assert.Contains("--paired-t: needs --pair-counts", alone.Stderr);
         // Another seed draws other resamples; pair counts of another table are refused.
         var other = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--seed", "6", "--resamples", "200", "--out", Path.Combine(dir, "other.csv"));
         Assert.Equal(0, other.ExitCode);

@@ -62,6 +62,8 @@ public sealed partial class DetectionCatalog
         files.Add(RankingFileName);
         files.Add(PairCountsFile.CountsName);
         files.Add(PairCountsFile.TokensName);
+        PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), result.PairedT.ExportState(), result.MatchedPairs);
+        files.Add(PairedTStateFile.FileName);
         files.Add(RunFileName);
         var run = RunRecord(model, pairsPath, options, result, files, metric.Id);
         run["paired_t"] = new JsonObject
