@@ -22,8 +22,9 @@ public sealed record PairedTTestState(int Layers, int Experts, long[] Count, dou
 
 /// <summary>
 /// The authors' paired t-statistic (their `t_stat` column), accumulated as a stream. What is paired: for a
-/// pair whose two sides have target spans of the same length (faithfulness-style pairs, where the target is
-/// the same answer and only the context differs), token k of side 1's span and token k of side 2's span;
+/// pair whose two target spans hold the same token ids (the collector's rule, EncodedPair.SpansMatch:
+/// faithfulness-style pairs, where the target is the same answer and only the context differs), token k of
+/// side 1's span and token k of side 2's span;
 /// the observation is, per (layer, expert), the router probability of that expert for that token —
 /// softmax of the router logits over the layer's experts, before the top-k — on side 1 minus on side 2.
 /// t = mean(d) / (sd(d) / sqrt(n)), sd with n − 1 degrees of freedom, as scipy.stats.ttest_rel; the

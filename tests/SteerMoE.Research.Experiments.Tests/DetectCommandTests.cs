@@ -243,4 +243,21 @@ public class DetectCommandTests
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("--collection-overhead: needs --model DIR", missing.Stderr);
     }
+
+    [Fact]
+    public void ResamplesZeroLeavesTheResamplingColumnsEmptyAndKeepsThePairedT()
+    {
+        string dir = RepoPaths.TempDir("detect");
+        var r = Detect(dir, "--resamples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var ranking = SteerMoE.Research.Data.Tables.CsvTable.Load(Path.Combine(dir, "ranking.csv"));
+        foreach (var column in new[] { "perm_p", "risk_diff_boot_lo", "risk_diff_boot_hi", "top_n_stability" })
+            Assert.All(Enumerable.Range(0, ranking.Rows.Count), i => Assert.Equal("", ranking.Text(i, ranking.ColumnIndex(column))));
+        Assert.All(Enumerable.Range(0, ranking.Rows.Count), i => Assert.Equal(21, ranking.Int64(i, ranking.ColumnIndex("paired_t_df"))));
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal(0, run.RootElement.GetProperty("pair_inference").GetProperty("resamples").GetInt32());
+        var bad = Detect(RepoPaths.TempDir("detect"), "--resamples", "1");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--resamples: 1", bad.Stderr);
+    }
 }

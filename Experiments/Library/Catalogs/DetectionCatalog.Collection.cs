@@ -57,7 +57,10 @@ public sealed partial class DetectionCatalog
         var table = result.Counts.ToCountTable(counts);
         table.Save(counts);
         files.Add(CountsFileName);
-        var pairLevel = PairLevel(PairCountsFile.Load(runDirectory), result.PairedT, pairInference);
+        // The resampling holds the per-pair table in memory (P × 2 × L × E); --resamples 0 does not load it.
+        var pairLevel = pairInference.Resamples == 0
+            ? new PairLevelStatistics(result.Counts.Layers, result.Counts.Experts, result.PairedT, null, null, pairInference.StabilityTop)
+            : PairLevel(PairCountsFile.Load(runDirectory), result.PairedT, pairInference);
         ExpertRanking.Rank(table, metric).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
         files.Add(RankingFileName);
         files.Add(PairCountsFile.CountsName);
