@@ -103,4 +103,22 @@ public class PairedTCollectionTests
         Assert.Equal(x.Mean.Select(BitConverter.DoubleToInt64Bits), y.Mean.Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal(x.M2.Select(BitConverter.DoubleToInt64Bits), y.M2.Select(BitConverter.DoubleToInt64Bits));
     }
+
+    [Fact]
+    public void ACheckpointWithoutThePairedTStateIsRefusedWithTheReason()
+    {
+        using var model = MoeModel.Load(RepoPaths.Fixture("olmoe"));
+        string dir = RepoPaths.TempDir("resume");
+        RoutingCollector.Collect(model, CollectionTestData.Pairs, dir, Options(2) with { StopAfterPairs = 2 });
+        string path = RoutingCollector.CheckpointPath(dir);
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root.Remove("paired_t");
+        File.WriteAllText(path, root.ToJsonString());
+        var missing = Assert.Throws<FormatException>(() => RoutingCollector.Collect(model, CollectionTestData.Pairs, dir, Options(2) with { Resume = true }));
+        Assert.Contains(path, missing.Message);
+        root["format"] = "steermoe-detect-checkpoint/1";
+        File.WriteAllText(path, root.ToJsonString());
+        var old = Assert.Throws<FormatException>(() => RoutingCollector.Collect(model, CollectionTestData.Pairs, dir, Options(2) with { Resume = true }));
+        Assert.Contains("older version", old.Message);
+    }
 }
