@@ -27,14 +27,8 @@ public sealed record CollectionInputs(IReadOnlyDictionary<string, string> ModelF
         return FileHash.Sha256(Encoding.UTF8.GetBytes(sb.ToString()));
     }
 
-    /// <summary>The model files a checkpoint depends on: config.json, *.safetensors, model.safetensors.index.json.</summary>
-    public static Dictionary<string, string> HashModel(string directory)
-    {
-        var files = Directory.EnumerateFiles(directory)
-            .Where(f => Path.GetFileName(f) is "config.json" or "model.safetensors.index.json" || f.EndsWith(".safetensors", StringComparison.Ordinal))
-            .OrderBy(f => f, StringComparer.Ordinal);
-        return files.ToDictionary(f => Path.GetFileName(f), f => FileHash.Sha256(f));
-    }
+    /// <summary>The model files a checkpoint depends on (<see cref="FileHash.HashModelFiles"/>: *.json, *.safetensors, *.jinja).</summary>
+    public static Dictionary<string, string> HashModel(string directory) => FileHash.HashModelFiles(directory);
 
     /// <summary>Template variables as canonical JSON (keys sorted).</summary>
     public static string VariablesJson(IReadOnlyDictionary<string, object?> variables) =>

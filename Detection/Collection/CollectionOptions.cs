@@ -72,4 +72,11 @@ public sealed class CollectionResult
     public TimeSpan Elapsed { get; }
     /// <summary>Prompt tokens forwarded in this process.</summary>
     public long TokensThisSession { get; }
+    /// <summary>
+    /// The authors' paired t-statistic accumulated over the span tokens of the pairs whose two spans hold the same
+    /// token ids (<see cref="EncodedPair.SpansMatch"/>); empty (count 0) when no pair matched.
+    /// </summary>
+    public SteerMoE.Research.Detection.Statistics.PairedTTest PairedT { get; internal init; } = null!;
+    /// <summary>Pairs that fed <see cref="PairedT"/> (the others, PairsDone − MatchedPairs, have spans that differ).</summary>
+    public long MatchedPairs { get; internal init; }
 }

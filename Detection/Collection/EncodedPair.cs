@@ -15,4 +15,11 @@ public sealed record EncodedSide(int[] Ids, int SpanStart, int SpanLength)
 /// <param name="Line">1-based line number in the dataset file.</param>
 /// <param name="Side1">messages_0 (a1, d1).</param>
 /// <param name="Side2">messages_1 (a2, d2).</param>
-public sealed record EncodedPair(int Index, int Line, EncodedSide Side1, EncodedSide Side2);
+public sealed record EncodedPair(int Index, int Line, EncodedSide Side1, EncodedSide Side2)
+{
+    /// <summary>
+    /// Whether the two target spans hold the same token ids (faithfulness-style pairs: the same answer with and
+    /// without a document): such a pair feeds the paired t-statistic, span token k of side 1 against token k of side 2.
+    /// </summary>
+    public bool SpansMatch => Side1.Ids.AsSpan(Side1.SpanStart, Side1.SpanLength).SequenceEqual(Side2.Ids.AsSpan(Side2.SpanStart, Side2.SpanLength));
+}

@@ -35,10 +35,17 @@ public static class PairCountsFile
         public void Dispose() { _counts.Dispose(); _tokens.Dispose(); }
     }
 
-    /// <summary>Reads a run folder's per-pair counts; errors name the file and what does not match.</summary>
+    /// <summary>
+    /// Reads a run folder's per-pair counts (or, given the path of a pair_counts.npy, that file and the
+    /// pair_tokens.npy beside it); errors name the file and what does not match.
+    /// </summary>
     public static PairCounts Load(string runDirectory)
     {
-        string countsPath = Path.Combine(runDirectory, CountsName), tokensPath = Path.Combine(runDirectory, TokensName);
+        bool file = File.Exists(runDirectory);
+        string countsPath = file ? runDirectory : Path.Combine(runDirectory, CountsName);
+        string tokensPath = Path.Combine(file ? Path.GetDirectoryName(Path.GetFullPath(runDirectory))! : runDirectory, TokensName);
+        if (!File.Exists(countsPath)) throw new FileNotFoundException($"{countsPath}: no such file (expected the per-pair counts a detect run writes).", countsPath);
+        if (!File.Exists(tokensPath)) throw new FileNotFoundException($"{tokensPath}: no such file (expected beside {CountsName}).", tokensPath);
         var counts = NpyArray.Load(countsPath);
         var tokens = NpyArray.Load(tokensPath);
         if (counts.Type != NpyType.Int32 || counts.Shape.Length != 4 || counts.Shape[1] != 2)

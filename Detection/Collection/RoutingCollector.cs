@@ -3,6 +3,7 @@ using System.Text;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Data.RoutingLogs;
+using SteerMoE.Research.Detection.Statistics;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Inference.Text;
@@ -80,16 +81,18 @@ public static class RoutingCollector
         if (pairsTotal == 0) throw new FormatException($"{pairsPath}: the file holds no pairs.");
 
         var counts = new ActivationCounts(config.LayerCount, config.ExpertCount);
+        var pairedT = new PairedTTest(config.LayerCount, config.ExpertCount);
         Directory.CreateDirectory(runDirectory);
         string checkpointPath = CheckpointPath(runDirectory);
-        long done = 0, promptTokens = 0, logRows = 0;
+        long done = 0, promptTokens = 0, logRows = 0, matchedPairs = 0;
         bool resumed = false;
         if (File.Exists(checkpointPath))
         {
             if (!options.Resume)
                 throw new ArgumentException($"{runDirectory}: holds an unfinished detection run ({CollectionCheckpoint.FileName}); pass --resume to continue it, or choose another --out.");
             string saved;
-            (done, saved, promptTokens, logRows) = CollectionCheckpoint.Load(checkpointPath, counts);
+            (done, saved, promptTokens, logRows, matchedPairs, var state) = CollectionCheckpoint.Load(checkpointPath, counts);
+            pairedT = new PairedTTest(state);
             if (saved != fingerprint)
                 throw new ArgumentException($"{checkpointPath}: the checkpoint was made with other inputs or settings (model, tokenizer, template, dataset, precision or --var differ); resume with the same ones, or choose another --out.");
             if (done > pairsTotal) throw new InvalidDataException($"{checkpointPath}: pairs_done = {done}, but the dataset has {pairsTotal} pairs.");
@@ -115,10 +118,10 @@ public static class RoutingCollector
         try
         {
             var batch = new List<EncodedPair>(options.Batch);
-            void Save() => new CollectionCheckpoint(done, fingerprint, inputs, counts, promptTokens, log?.Rows ?? 0).Save(checkpointPath);
+            void Save() => new CollectionCheckpoint(done, fingerprint, inputs, counts, promptTokens, log?.Rows ?? 0, matchedPairs, pairedT.ExportState()).Save(checkpointPath);
             void Run()
             {
-                int forwarded = RunBatch(model, batch, counts, forward, log, pairLog, config.TopK);
+                int forwarded = RunBatch(model, batch, counts, pairedT, ref matchedPairs, forward, log, pairLog, config.TopK);
                 done += batch.Count; promptTokens += forwarded; sessionTokens += forwarded;
                 batch.Clear();
                 if (done - lastCheckpoint >= options.CheckpointEvery || done == stopAt)
@@ -143,11 +146,13 @@ public static class RoutingCollector
         }
         finally { log?.Dispose(); pairLog.Dispose(); }
 
-        return new CollectionResult(counts, inputs, done == pairsTotal, done, pairsTotal, promptTokens, tokensTotal, log?.Rows ?? 0, clock.Elapsed, sessionTokens);
+        return new CollectionResult(counts, inputs, done == pairsTotal, done, pairsTotal, promptTokens, tokensTotal, log?.Rows ?? 0, clock.Elapsed, sessionTokens)
+            { PairedT = pairedT, MatchedPairs = matchedPairs };
     }
 
     /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>
-    private static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
+    internal static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, PairedTTest pairedT, ref long matchedPairs,
+        ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
     {
         var sequences = new List<IReadOnlyList<int>>(batch.Count * 2);
         foreach (var p in batch) { sequences.Add(p.Side1.Ids); sequences.Add(p.Side2.Ids); }
@@ -161,6 +166,10 @@ public static class RoutingCollector
             counts.Tokens1 += p.Side1.SpanLength; counts.Tokens2 += p.Side2.SpanLength;
             spanTokens[2 * i] = p.Side1.SpanLength; spanTokens[2 * i + 1] = p.Side2.SpanLength;
             tokens += p.Side1.Ids.Length + p.Side2.Ids.Length;
+            if (!p.SpansMatch) continue;
+            // Pairs in file order, tokens in order: the t state does not depend on the batch size.
+            pairedT.AddPair(observer.SpanProbabilities(2 * i, p.Side1.SpanLength), observer.SpanProbabilities(2 * i + 1, p.Side2.SpanLength));
+            matchedPairs++;
         }
         pairLog.Append(observer.PerSequence, spanTokens);
         if (log != null)

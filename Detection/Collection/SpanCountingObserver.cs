@@ -6,7 +6,9 @@ namespace SteerMoE.Research.Detection.Collection;
 /// The observer of one batched forward pass: for every token inside its sequence's target span it adds one
 /// activation per chosen expert (the model's own top-k) to its side's counters; optionally it keeps every
 /// token's raw router logits and top-k for the routing log. Sequence 2i of the batch is side 1 of the batch's
-/// pair i, sequence 2i + 1 its side 2.
+/// pair i, sequence 2i + 1 its side 2. For a pair whose spans match (<see cref="EncodedPair.SpansMatch"/>) it also
+/// keeps the router probabilities (softmax of the router logits over all the layer's experts) of every span token,
+/// for the paired t-statistic.
 /// </summary>
 internal sealed class SpanCountingObserver : IRoutingObserver
 {
@@ -15,6 +17,8 @@ internal sealed class SpanCountingObserver : IRoutingObserver
     private readonly float[]? _logits;             // [T, L, E] for the routing log
     private readonly int[]? _topK;                 // [T, L, k]
     private readonly int[] _perSequence;          // [S, L, E] activations of each sequence's span
+    private readonly double[] _probabilities;     // [span tokens of matched sequences, L, E]
+    private readonly int[] _probabilityOffset;    // [S] first row of the sequence in _probabilities, −1 when not kept
     private readonly int _layers;
 
     public SpanCountingObserver(ActivationCounts counts, IReadOnlyList<EncodedPair> batch, int topK, bool keepRouting)
@@ -29,6 +33,15 @@ internal sealed class SpanCountingObserver : IRoutingObserver
             _spanStart[2 * i + 1] = batch[i].Side2.SpanStart; _spanEnd[2 * i + 1] = batch[i].Side2.SpanEnd;
             tokens += batch[i].Side1.Ids.Length + batch[i].Side2.Ids.Length;
         }
+        _probabilityOffset = new int[batch.Count * 2];
+        int rows = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (!batch[i].SpansMatch) { _probabilityOffset[2 * i] = _probabilityOffset[2 * i + 1] = -1; continue; }
+            _probabilityOffset[2 * i] = rows; rows += batch[i].Side1.SpanLength;
+            _probabilityOffset[2 * i + 1] = rows; rows += batch[i].Side2.SpanLength;
+        }
+        _probabilities = new double[checked(rows * _layers * counts.Experts)];
         if (keepRouting)
         {
             _logits = new float[checked(tokens * _layers * counts.Experts)];
@@ -42,6 +55,16 @@ internal sealed class SpanCountingObserver : IRoutingObserver
     public int[]? TopKIndex => _topK;
     /// <summary>[S, L, E] span activations per sequence (= [B, 2, L, E]: pair, side, layer, expert).</summary>
     public int[] PerSequence => _perSequence;
+
+    /// <summary>
+    /// [span tokens, L, E] router probabilities of the span of sequence <paramref name="sequence"/> (pair i, side 1 is
+    /// sequence 2i), kept for pairs whose spans match.
+    /// </summary>
+    public ReadOnlySpan<double> SpanProbabilities(int sequence, int spanLength)
+    {
+        int width = _layers * _counts.Experts;
+        return _probabilityOffset[sequence] < 0 ? [] : _probabilities.AsSpan(_probabilityOffset[sequence] * width, spanLength * width);
+    }
 
     public void OnRouting(in RoutingBatch batch)
     {
@@ -66,6 +89,19 @@ internal sealed class SpanCountingObserver : IRoutingObserver
                 activations[offset + expert]++;
                 _perSequence[own + expert]++;
             }
+            if (_probabilityOffset[s] >= 0)
+                Softmax(batch.RouterLogits.Slice(t * e, e),
+                    _probabilities.AsSpan(((_probabilityOffset[s] + p - _spanStart[s]) * _layers + layer) * e, e));
         }
+    }
+
+    // softmax(z) over the layer's experts, in double: exp(z − max z) / Σ exp(z − max z).
+    private static void Softmax(ReadOnlySpan<float> logits, Span<double> into)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float z in logits) max = Math.Max(max, z);
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++) sum += into[i] = Math.Exp(logits[i] - max);
+        for (int i = 0; i < logits.Length; i++) into[i] /= sum;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SteerMoE.Research.Data.Counts;
 using SteerMoE.Research.Data.Tables;
+using SteerMoE.Research.Detection.Pairs;
 
 namespace SteerMoE.Research.Detection.Ranking;
 
@@ -10,19 +11,35 @@ namespace SteerMoE.Research.Detection.Ranking;
 /// </summary>
 public sealed class ExpertRanking
 {
-    /// <summary>ranking.csv's columns: the counts columns, then the statistics, then the 1-based rank.</summary>
+    /// <summary>
+    /// ranking.csv's columns: the counts columns, then the statistics of the count table, then the pair-level ones
+    /// (<see cref="PairLevelStatistics.Columns"/>, empty unless given), then the 1-based rank.
+    /// </summary>
     public static readonly string[] Columns =
     [
         .. CountTable.RequiredColumns,
         "risk_diff", "risk_diff_lo", "risk_diff_hi",
         "log_odds_ratio", "log_odds_ratio_lo", "log_odds_ratio_hi", "log_odds_ratio_raw",
         "log_relative_risk", "log_relative_risk_lo", "log_relative_risk_hi",
-        "fisher_p", "fisher_log10_p", "fisher_q", "rank",
+        "fisher_p", "fisher_log10_p", "fisher_q",
+        .. PairLevelStatistics.Columns, "rank",
     ];
 
-    private ExpertRanking(DetectionMetric metric, IReadOnlyList<ExpertStatistics> ordered, string source)
+    private ExpertRanking(DetectionMetric metric, IReadOnlyList<ExpertStatistics> ordered, string source, PairLevelStatistics? pairLevel = null)
     {
-        Metric = metric; Experts = ordered; Source = source;
+        Metric = metric; Experts = ordered; Source = source; PairLevel = pairLevel;
+    }
+
+    /// <summary>The pair-level columns, or null (then empty in ranking.csv).</summary>
+    public PairLevelStatistics? PairLevel { get; }
+
+    /// <summary>The same ranking with the pair-level columns filled from <paramref name="pairLevel"/> (same layers × experts).</summary>
+    public ExpertRanking WithPairLevel(PairLevelStatistics pairLevel)
+    {
+        var last = Experts.Max(s => (s.Counts.Layer, s.Counts.Expert));
+        if (pairLevel.Layers * pairLevel.Experts != Experts.Count || last.Layer >= pairLevel.Layers || last.Expert >= pairLevel.Experts)
+            throw new ArgumentException($"{Source}: {Experts.Count} experts; the pair-level statistics are of {pairLevel.Layers} layers × {pairLevel.Experts} experts.");
+        return new ExpertRanking(Metric, Experts, Source, pairLevel);
     }
 
     /// <summary>The metric the experts are ordered by.</summary>
@@ -64,7 +81,8 @@ public sealed class ExpertRanking
                 F(s.RiskDifference), F(s.RiskDifferenceLow), F(s.RiskDifferenceHigh),
                 F(s.LogOddsRatio), F(s.LogOddsRatioLow), F(s.LogOddsRatioHigh), F(s.LogOddsRatioRaw),
                 F(s.LogRelativeRisk), F(s.LogRelativeRiskLow), F(s.LogRelativeRiskHigh),
-                F(s.FisherP), F(s.FisherLog10P), F(s.FisherQ), I(i + 1),
+                F(s.FisherP), F(s.FisherLog10P), F(s.FisherQ),
+                .. PairLevel?.Cells(c.Layer, c.Expert) ?? Empty, I(i + 1),
             ]);
         }
         return new CsvTable(Columns, rows, Source);
@@ -72,6 +90,8 @@ public sealed class ExpertRanking
 
     /// <summary>Writes ranking.csv atomically.</summary>
     public void Save(string path) => ToCsv().Save(path);
+
+    private static readonly string[] Empty = PairLevelStatistics.Columns.Select(_ => "").ToArray();
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
     private static string F(double v) => CsvTable.Format(v);

@@ -3,12 +3,28 @@ using MathNet.Numerics.Distributions;
 namespace SteerMoE.Research.Detection.Statistics;
 
 /// <summary>The paired t-statistic of one (layer, expert) and its two-sided p-value.</summary>
-public readonly record struct PairedTResult(long Count, double MeanDifference, double T, double P);
+public readonly record struct PairedTResult(long Count, double MeanDifference, double T, double P)
+{
+    /// <summary>Degrees of freedom, n − 1 (0 with fewer than 2 differences).</summary>
+    public long DegreesOfFreedom => Math.Max(Count - 1, 0);
+}
+
+/// <summary>
+/// The whole state of a <see cref="PairedTTest"/> (per (layer, expert), index layer·Experts + expert: the number of
+/// differences, their running mean and running sum of squared deviations), to save with a checkpoint and restore.
+/// </summary>
+/// <param name="Layers">Decoder layers.</param>
+/// <param name="Experts">Experts per layer.</param>
+/// <param name="Count">[L*E] differences added.</param>
+/// <param name="Mean">[L*E] running mean of the differences.</param>
+/// <param name="M2">[L*E] running sum of squared deviations from the mean.</param>
+public sealed record PairedTTestState(int Layers, int Experts, long[] Count, double[] Mean, double[] M2);
 
 /// <summary>
 /// The authors' paired t-statistic (their `t_stat` column), accumulated as a stream. What is paired: for a
-/// pair whose two sides have target spans of the same length (faithfulness-style pairs, where the target is
-/// the same answer and only the context differs), token k of side 1's span and token k of side 2's span;
+/// pair whose two target spans hold the same token ids (the collector's rule, EncodedPair.SpansMatch:
+/// faithfulness-style pairs, where the target is the same answer and only the context differs), token k of
+/// side 1's span and token k of side 2's span;
 /// the observation is, per (layer, expert), the router probability of that expert for that token —
 /// softmax of the router logits over the layer's experts, before the top-k — on side 1 minus on side 2.
 /// t = mean(d) / (sd(d) / sqrt(n)), sd with n − 1 degrees of freedom, as scipy.stats.ttest_rel; the
@@ -29,6 +45,25 @@ public sealed class PairedTTest
         _count = new long[layers * experts]; _mean = new double[layers * experts]; _m2 = new double[layers * experts];
     }
 
+    /// <summary>An accumulator continuing from a saved <paramref name="state"/> (copied); adding the same differences
+    /// afterwards gives bit for bit the result of one uninterrupted accumulation.</summary>
+    public PairedTTest(PairedTTestState state) : this(state.Layers, state.Experts)
+    {
+        int width = state.Layers * state.Experts;
+        if (state.Count.Length != width || state.Mean.Length != width || state.M2.Length != width)
+            throw new ArgumentException($"paired t-test state: {state.Count.Length}, {state.Mean.Length}, {state.M2.Length} values; expected layers × experts = {width} each.");
+        for (int i = 0; i < width; i++)
+            if (state.Count[i] < 0 || !(state.M2[i] >= 0) || !double.IsFinite(state.Mean[i]))
+                throw new ArgumentException($"paired t-test state: index {i}: count {state.Count[i]}, mean {state.Mean[i]}, M2 {state.M2[i]}; expected count ≥ 0, a finite mean, M2 ≥ 0.");
+        state.Count.CopyTo(_count, 0); state.Mean.CopyTo(_mean, 0); state.M2.CopyTo(_m2, 0);
+    }
+
+    /// <summary>A copy of the accumulator's state (see <see cref="PairedTTest(PairedTTestState)"/>).</summary>
+    public PairedTTestState ExportState() => new(Layers, Experts, (long[])_count.Clone(), (double[])_mean.Clone(), (double[])_m2.Clone());
+
+    /// <summary>Differences added to the (layer, expert) with the fewest (every index gets one per matched token).</summary>
+    public long Count => _count.Min();
+
     /// <summary>Decoder layers.</summary>
     public int Layers { get; }
     /// <summary>Experts per layer.</summary>
@@ -48,6 +83,19 @@ public sealed class PairedTTest
         for (int offset = 0; offset < side1.Length; offset += width)
             for (int k = 0; k < width; k++)
                 Add(k, (double)side1[offset + k] - side2[offset + k]);
+    }
+
+    /// <summary>As <see cref="AddPair(ReadOnlySpan{float}, ReadOnlySpan{float})"/> with probabilities in double precision.</summary>
+    public void AddPair(ReadOnlySpan<double> side1, ReadOnlySpan<double> side2)
+    {
+        int width = Layers * Experts;
+        if (side1.Length != side2.Length)
+            throw new ArgumentException($"paired t-test: side 1 has {side1.Length / width} tokens, side 2 has {side2.Length / width}; the paired statistic needs matched token counts.");
+        if (side1.Length % width != 0)
+            throw new ArgumentException($"paired t-test: {side1.Length} probabilities is not a multiple of layers × experts = {width}.");
+        for (int offset = 0; offset < side1.Length; offset += width)
+            for (int k = 0; k < width; k++)
+                Add(k, side1[offset + k] - side2[offset + k]);
     }
 
     /// <summary>Adds one difference d (side 1 − side 2) for the flat index layer·Experts + expert.</summary>

@@ -120,4 +120,144 @@ public class DetectCommandTests
         Assert.True(p.ExitCode == 0, error);
         Assert.Equal($"({n}, 3, 8) float32 int32 66 58", output.Trim());
     }
+
+    [Fact]
+    public void PairedTInRankingCsvEqualsScipyTtestRelOverTheRoutingLog()
+    {
+        string dir = RepoPaths.TempDir("detect");
+        var r = Detect(dir, "--routing-log", "--batch", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("paired t over 4 pairs", r.Stdout);
+        using (var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json"))))
+        {
+            var t = run.RootElement.GetProperty("paired_t");
+            Assert.Equal(4, t.GetProperty("matched_pairs").GetInt64());
+            Assert.Equal(4, t.GetProperty("unmatched_pairs").GetInt64());
+            Assert.Equal(22, t.GetProperty("tokens").GetInt64());
+            Assert.Equal(1000, run.RootElement.GetProperty("pair_inference").GetProperty("resamples").GetInt32());
+        }
+        var ranking = SteerMoE.Research.Data.Tables.CsvTable.Load(Path.Combine(dir, "ranking.csv"));
+        if (!File.Exists("/usr/bin/python3")) return;   // numpy and scipy live in Debian's python here
+        // Independently of the collector: the pairs whose span token ids are equal, softmax of the logged router
+        // logits, scipy.stats.ttest_rel of side 1 against side 2 per (layer, expert).
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(string.Join("\n",
+            "import numpy as np, sys, os",
+            "from scipy import stats",
+            "d = sys.argv[1]; L = lambda n: np.load(os.path.join(d, n + '.npy'))",
+            "z, pair, side, tgt, tok = L('router_logits').astype(np.float64), L('pair'), L('side'), L('in_target').astype(bool), L('token_id')",
+            "p = np.exp(z - z.max(-1, keepdims=True)); p /= p.sum(-1, keepdims=True)",
+            "x, y, m = [], [], 0",
+            "for i in np.unique(pair):",
+            "    a = (pair == i) & (side == 1) & tgt; b = (pair == i) & (side == 2) & tgt",
+            "    if a.sum() == b.sum() and (tok[a] == tok[b]).all():",
+            "        x.append(p[a]); y.append(p[b]); m += 1",
+            "x, y = np.concatenate(x), np.concatenate(y)",
+            "r = stats.ttest_rel(x, y, axis=0)",
+            "print(m, len(x))",
+            "for l in range(x.shape[1]):",
+            "    for e in range(x.shape[2]): print(l, e, repr(float(r.statistic[l, e])), repr(float(r.pvalue[l, e])))"));
+        psi.ArgumentList.Add(Path.Combine(dir, "routing-log"));
+        using var process = Process.Start(psi)!;
+        string output = process.StandardOutput.ReadToEnd(); string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (error.Contains("No module named")) return;
+        Assert.True(process.ExitCode == 0, error);
+        var lines = output.Trim().Split('\n');
+        Assert.Equal("4 22", lines[0].Trim());
+        int tCol = ranking.ColumnIndex("paired_t"), pCol = ranking.ColumnIndex("paired_t_p"), dfCol = ranking.ColumnIndex("paired_t_df");
+        var rows = Enumerable.Range(0, ranking.Rows.Count).ToDictionary(i => (ranking.Int64(i, 0), ranking.Int64(i, 1)));
+        Assert.Equal(24, lines.Length - 1);
+        foreach (var line in lines.Skip(1))
+        {
+            var f = line.Trim().Split(' ');
+            int row = rows[(long.Parse(f[0]), long.Parse(f[1]))];
+            double t = double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), p = double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(ranking.Double(row, tCol) - t) <= 1e-9 * Math.Max(1, Math.Abs(t)), $"{line}: t {ranking.Text(row, tCol)}");
+            Assert.True(Math.Abs(ranking.Double(row, pCol) - p) <= 1e-8 * Math.Max(p, 1e-12), $"{line}: p {ranking.Text(row, pCol)}");
+            Assert.Equal(21, ranking.Int64(row, dfCol));
+        }
+    }
+
+    [Fact]
+    public void RankWithPairCountsReproducesDetectsPairLevelColumns()
+    {
+        string dir = RepoPaths.TempDir("detect");
+        var r = Detect(dir, "--seed", "5", "--resamples", "200", "--stability-top", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string ranked = Path.Combine(dir, "again.csv");
+        var rank = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--seed", "5", "--resamples", "200", "--stability-top", "3", "--out", ranked);
+        Assert.True(rank.ExitCode == 0, rank.Stderr);
+        var detect = SteerMoE.Research.Data.Tables.CsvTable.Load(Path.Combine(dir, "ranking.csv"));
+        var again = SteerMoE.Research.Data.Tables.CsvTable.Load(ranked);
+        Assert.Equal(detect.Columns, again.Columns);
+        foreach (var column in new[] { "layer", "expert", "risk_diff", "perm_p", "risk_diff_boot_lo", "risk_diff_boot_hi", "top_n_stability" })
+        {
+            int c = detect.ColumnIndex(column);
+            Assert.Equal(Enumerable.Range(0, detect.Rows.Count).Select(i => detect.Text(i, c)), Enumerable.Range(0, again.Rows.Count).Select(i => again.Text(i, c)));
+        }
+        // 8 pairs, 256 assignments > 200: sampled; the top-3 stabilities sum to 3 (each replicate has 3 experts in its top 3).
+        int stability = again.ColumnIndex("top_n_stability");
+        Assert.Equal(3.0, Enumerable.Range(0, again.Rows.Count).Sum(i => again.Double(i, stability)), 9);
+        Assert.Equal("", again.Text(0, again.ColumnIndex("paired_t")));   // rank has no router probabilities of its own
+        Assert.NotEqual("", detect.Text(0, detect.ColumnIndex("paired_t")));
+        // With the run's paired_t.json as well, rank writes detect's ranking.csv byte for byte.
+        string full = Path.Combine(dir, "full.csv");
+        var withT = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--paired-t", Path.Combine(dir, "paired_t.json"),
+            "--seed", "5", "--resamples", "200", "--stability-top", "3", "--out", full);
+        Assert.True(withT.ExitCode == 0, withT.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "ranking.csv")), File.ReadAllBytes(full));
+        var alone = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--paired-t", Path.Combine(dir, "paired_t.json"), "--out", Path.Combine(dir, "y.csv"));
+        Assert.Equal(2, alone.ExitCode);
+        Assert.Contains("--paired-t: needs --pair-counts", alone.Stderr);
+        // Another seed draws other resamples; pair counts of another table are refused.
+        var other = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--seed", "6", "--resamples", "200", "--out", Path.Combine(dir, "other.csv"));
+        Assert.Equal(0, other.ExitCode);
+        Assert.NotEqual(File.ReadAllText(ranked), File.ReadAllText(Path.Combine(dir, "other.csv")));
+        var lines = File.ReadAllLines(Path.Combine(dir, "counts.csv"));
+        var changed = lines[1].Split(',');
+        int shift = long.Parse(changed[2]) > 0 ? -1 : 1;   // one activation moved between a1 and d1: N1 unchanged
+        changed[2] = (long.Parse(changed[2]) + shift).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        changed[3] = (long.Parse(changed[3]) - shift).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lines[1] = string.Join(',', changed);
+        string edited = Path.Combine(dir, "edited.csv");
+        File.WriteAllLines(edited, lines);
+        var refused = Cli.Run("rank", "--counts", edited, "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--out", Path.Combine(dir, "x.csv"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("layer 0, expert 0", refused.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "x.csv")));
+    }
+
+    [Fact]
+    public void BenchCollectionOverheadPrintsTheThreeVariants()
+    {
+        // Structure only (no timing assertion): the three variants, their ratios to the plain forward, the batch shape.
+        var r = Cli.Run("bench", "--model", RepoPaths.Fixture("olmoe"), "--collection-overhead", "--batch", "3", "--prompt-tokens", "8", "--repeat", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("3 pairs x 2 sequences x 8 tokens (last 4 counted, 2 pairs with matching spans); 2 interleaved runs", r.Stdout);
+        Assert.Contains("forward (no observer)", r.Stdout);
+        Assert.Matches(@"forward \+ counting \+ paired t +[0-9.]+ +[0-9.]+ +[0-9.]+ +[+-][0-9.]+%", r.Stdout);
+        Assert.Matches(@"forward \+ counting \+ routing log +[0-9.]+ +[0-9.]+ +[0-9.]+ +[+-][0-9.]+%", r.Stdout);
+        var missing = Cli.Run("bench", "--collection-overhead");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--collection-overhead: needs --model DIR", missing.Stderr);
+    }
+
+    [Fact]
+    public void ResamplesZeroLeavesTheResamplingColumnsEmptyAndKeepsThePairedT()
+    {
+        string dir = RepoPaths.TempDir("detect");
+        var r = Detect(dir, "--resamples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var ranking = SteerMoE.Research.Data.Tables.CsvTable.Load(Path.Combine(dir, "ranking.csv"));
+        foreach (var column in new[] { "perm_p", "risk_diff_boot_lo", "risk_diff_boot_hi", "top_n_stability" })
+            Assert.All(Enumerable.Range(0, ranking.Rows.Count), i => Assert.Equal("", ranking.Text(i, ranking.ColumnIndex(column))));
+        Assert.All(Enumerable.Range(0, ranking.Rows.Count), i => Assert.Equal(21, ranking.Int64(i, ranking.ColumnIndex("paired_t_df"))));
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal(0, run.RootElement.GetProperty("pair_inference").GetProperty("resamples").GetInt32());
+        var bad = Detect(RepoPaths.TempDir("detect"), "--resamples", "1");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--resamples: 1", bad.Stderr);
+    }
 }

@@ -25,8 +25,9 @@ internal static class BenchCommand
         var clock = new Option<string>("--clock") { Description = "wall (default) or thread-cpu: time by this thread's CPU time, one thread (for a machine shared with other jobs)", DefaultValueFactory = _ => "wall" };
         var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
         var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
+        var overhead = new Option<bool>("--collection-overhead") { Description = "with --model: time detection collection against the plain forward pass (--batch pairs, --prompt-tokens per side, --repeat runs)" };
         var command = new Command("bench", "Measure the GEMM kernels against this machine's FMA peak and oneDNN (or, with --model, a model's tokens/s).")
-            { model, precision, promptTokens, batch, decodeSteps, threads, repeat, clock, tokens, withTorch };
+            { model, precision, promptTokens, batch, decodeSteps, threads, repeat, clock, tokens, withTorch, overhead };
         command.SetAction(result =>
         {
             if (result.GetValue(threads) is { } n) Parallelism.Threads = n;
@@ -43,6 +44,9 @@ internal static class BenchCommand
                     break;
                 case var other: throw new ArgumentException($"--clock: expected wall or thread-cpu, got '{other}'.");
             }
+            if (result.GetValue(overhead))
+                return BenchCollection(result.GetValue(model) ?? throw new ArgumentException("--collection-overhead: needs --model DIR."),
+                    result.GetValue(batch), result.GetValue(promptTokens), runs, modes[0]);
             if (result.GetValue(model) is { } dir)
                 return BenchModel(dir, modes, new ModelBenchmarkOptions
                 {
@@ -74,6 +78,22 @@ internal static class BenchCommand
             Console.WriteLine($"routing captured ({p.Precision.Name()} prefill runs): {p.RoutedTopK} top-k choices counted");
         const double MiB = 1024 * 1024;
         Console.WriteLine($"memory: peak RSS {r.PeakRssBytes / MiB:F1} MiB; checkpoint {r.CheckpointBytes / MiB:F1} MiB + KV cache {r.KvCacheBytes / MiB:F1} MiB; RSS / (checkpoint + KV) = {r.RssRatio:F2}x (target <= 1.2x)");
+        return 0;
+    }
+
+    /// <summary>`bench --model DIR --collection-overhead`: what detection collection adds to the forward pass it observes.</summary>
+    private static int BenchCollection(string dir, int pairs, int tokens, int runs, Precision precision)
+    {
+        using var loaded = Inference.Models.MoeModel.Load(dir);
+        var r = Detection.Collection.CollectionOverhead.Measure(loaded, pairs, tokens, runs, precision);
+        var c = loaded.Config;
+        Console.WriteLine($"steermoe bench --model {dir} --collection-overhead: {c.Architecture}, {c.LayerCount} layers x {c.ExpertCount} experts top-{c.TopK}, {precision.Name()}");
+        Console.WriteLine($"{Inference.Kernels.Parallelism.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; {r.Pairs} pairs x 2 sequences x {r.TokensPerSequence} tokens (last {r.TokensPerSequence / 2} counted, {r.MatchedPairs} pairs with matching spans); {runs} interleaved runs after 1 warm-up");
+        Console.WriteLine();
+        Console.WriteLine($"{"variant",-34} {"median s",9} {"min s",9} {"max s",9} {"vs forward",10}");
+        Console.WriteLine($"{"forward (no observer)",-34} {r.Forward.MedianSeconds,9:F4} {r.Forward.MinSeconds,9:F4} {r.Forward.MaxSeconds,9:F4} {"",10}");
+        Console.WriteLine($"{"forward + counting + paired t",-34} {r.Counting.MedianSeconds,9:F4} {r.Counting.MinSeconds,9:F4} {r.Counting.MaxSeconds,9:F4} {r.CountingOverhead,10:+0.0%;-0.0%}");
+        Console.WriteLine($"{"forward + counting + routing log",-34} {r.CountingWithLog.MedianSeconds,9:F4} {r.CountingWithLog.MinSeconds,9:F4} {r.CountingWithLog.MaxSeconds,9:F4} {r.CountingWithLogOverhead,10:+0.0%;-0.0%}");
         return 0;
     }
 

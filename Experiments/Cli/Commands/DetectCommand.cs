@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SteerMoE.Research.Catalogs;
 using SteerMoE.Research.Detection.Collection;
+using SteerMoE.Research.Detection.Pairs;
 using SteerMoE.Research.Inference;
 using Spectre.Console;
 
@@ -24,11 +25,15 @@ internal static class DetectCommand
         var every = new Option<int>("--checkpoint-every") { Description = "write checkpoint.json after this many pairs", DefaultValueFactory = _ => 64 };
         var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
+        var seed = new Option<int>("--seed") { Description = "the context seed of the permutation test and the bootstrap over pairs", DefaultValueFactory = _ => 0 };
+        var resamples = new Option<int>("--resamples") { Description = "permutations and bootstrap replicates over pairs for ranking.csv's pair-level columns; 0 disables", DefaultValueFactory = _ => 1000 };
+        var stabilityTop = new Option<int>("--stability-top") { Description = "the N of top_n_stability (share of bootstrap replicates with the expert in the top N by |RD|)", DefaultValueFactory = _ => 20 };
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric };
+            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric, seed, resamples, stabilityTop };
         command.SetAction(result =>
         {
-            var context = new SteerMoEContext();
+            var context = new SteerMoEContext(result.GetValue(seed));
+            var pairInference = new PairInferenceOptions { Resamples = result.GetValue(resamples), StabilityTop = result.GetValue(stabilityTop) };
             string runDir = CommandRunner.Required(result, output);
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -58,7 +63,7 @@ internal static class DetectCommand
                                     task.MaxValue = p.TokensTotal; task.Value = p.TokensDone;
                                     task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.PairsDone}/{p.PairsTotal} pairs, {p.TokensPerSecond:F0} tok/s");
                                 },
-                            }, result.GetValue(metric)!);
+                            }, result.GetValue(metric)!, pairInference);
                         });
                 else
                 {
@@ -72,7 +77,7 @@ internal static class DetectCommand
                             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                                 $"detect: {p.PairsDone}/{p.PairsTotal} pairs, {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s"));
                         },
-                    }, result.GetValue(metric)!);
+                    }, result.GetValue(metric)!, pairInference);
                 }
                 var r = run.Result;
                 if (!r.Completed)
@@ -81,7 +86,7 @@ internal static class DetectCommand
                     return cancel.IsCancellationRequested ? 130 : 0;
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{runDir}: {r.PairsTotal} pairs, N1 = {r.Counts.Tokens1}, N2 = {r.Counts.Tokens2} counted tokens, {r.PromptTokens} prompt tokens; wrote {string.Join(", ", run.Files)}" +
+                    $"{runDir}: {r.PairsTotal} pairs, N1 = {r.Counts.Tokens1}, N2 = {r.Counts.Tokens2} counted tokens, {r.PromptTokens} prompt tokens, paired t over {r.MatchedPairs} pairs with matching spans; wrote {string.Join(", ", run.Files)}" +
                     $" ({r.TokensThisSession / Math.Max(r.Elapsed.TotalSeconds, 1e-9):F0} tok/s in this process)"));
                 return 0;
             }

@@ -37,11 +37,17 @@ public sealed partial class DetectionCatalog
     /// pair is counted writes counts.csv, ranking.csv (every statistic, ordered by <paramref name="metricId"/>) and
     /// run.json there and removes the checkpoint; pair_counts.npy and pair_tokens.npy (per-pair counts,
     /// <see cref="LoadPairCounts"/>) are streamed as it goes. A stopped or cancelled run leaves its checkpoint
-    /// (resume with <see cref="CollectionOptions.Resume"/>).
+    /// (resume with <see cref="CollectionOptions.Resume"/>). ranking.csv's pair-level columns (§6): the paired t of the
+    /// pairs whose spans match, and the permutation test, cluster bootstrap and top-N stability over pairs with
+    /// <paramref name="pairInference"/>'s resamples on the context's random streams.
     /// </summary>
-    public DetectionRun Collect(string modelDirectory, string pairsPath, string runDirectory, CollectionOptions? options = null, string metricId = "rd")
+    public DetectionRun Collect(string modelDirectory, string pairsPath, string runDirectory, CollectionOptions? options = null, string metricId = "rd",
+        PairInferenceOptions? pairInference = null)
     {
         options ??= new CollectionOptions();
+        pairInference ??= new PairInferenceOptions();
+        if (pairInference.Resamples < 0 || pairInference.Resamples == 1) throw new ArgumentException($"--resamples: {pairInference.Resamples}; expected 0 (no resampling) or at least 2.");
+        if (pairInference.StabilityTop <= 0) throw new ArgumentException($"--stability-top: {pairInference.StabilityTop} is not a positive number of experts.");
         var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
         using var model = MoeModel.Load(modelDirectory);
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
@@ -51,16 +57,47 @@ public sealed partial class DetectionCatalog
         var table = result.Counts.ToCountTable(counts);
         table.Save(counts);
         files.Add(CountsFileName);
-        ExpertRanking.Rank(table, metric).Save(Path.Combine(runDirectory, RankingFileName));
+        // The resampling holds the per-pair table in memory (P × 2 × L × E); --resamples 0 does not load it.
+        var pairLevel = pairInference.Resamples == 0
+            ? new PairLevelStatistics(result.Counts.Layers, result.Counts.Experts, result.PairedT, null, null, pairInference.StabilityTop)
+            : PairLevel(PairCountsFile.Load(runDirectory), result.PairedT, pairInference);
+        ExpertRanking.Rank(table, metric).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
         files.Add(RankingFileName);
         files.Add(PairCountsFile.CountsName);
         files.Add(PairCountsFile.TokensName);
+        PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), result.PairedT.ExportState(), result.MatchedPairs);
+        files.Add(PairedTStateFile.FileName);
         files.Add(RunFileName);
         var run = RunRecord(model, pairsPath, options, result, files, metric.Id);
+        run["paired_t"] = new JsonObject
+        {
+            ["matched_pairs"] = result.MatchedPairs, ["unmatched_pairs"] = result.PairsDone - result.MatchedPairs,
+            ["tokens"] = result.PairedT.Count,
+            ["definition"] = "pairs whose two target spans hold the same token ids; per (layer, expert) d = softmax(router logits)[expert] on side 1 − on side 2 at span token k; t = mean(d)/(sd(d)/sqrt(n)), df = n − 1, two-sided p (scipy.stats.ttest_rel)",
+        };
+        run["pair_inference"] = PairInferenceRecord(pairLevel, pairInference);
         AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFileName), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.Delete(RoutingCollector.CheckpointPath(runDirectory));
         return new DetectionRun(result, runDirectory, files);
     }
+
+    /// <summary>
+    /// The pair-level columns of <paramref name="pairs"/> (permutation test, cluster bootstrap, top-N stability on the
+    /// context's random streams) with the paired t of a run (or null).
+    /// </summary>
+    public PairLevelStatistics PairLevel(PairCounts pairs, Detection.Statistics.PairedTTest? pairedT, PairInferenceOptions? options = null)
+    {
+        options ??= new PairInferenceOptions();
+        return PairLevelStatistics.Compute(pairs, pairedT, options.Resamples, options.StabilityTop,
+            _context.CreateRandom(options.PermutationStream), _context.CreateRandom(options.BootstrapStream));
+    }
+
+    private JsonObject PairInferenceRecord(PairLevelStatistics pairLevel, PairInferenceOptions options) => new()
+    {
+        ["resamples"] = options.Resamples, ["stability_top"] = options.StabilityTop, ["seed"] = _context.Seed,
+        ["permutation_stream"] = options.PermutationStream, ["bootstrap_stream"] = options.BootstrapStream,
+        ["permutation_exact"] = pairLevel.Permutation?.Exact, ["permutations"] = pairLevel.Permutation?.Permutations,
+    };
 
     /// <summary>The per-pair counts a run streamed (pair_counts.npy, pair_tokens.npy), for the pair-level statistics.</summary>
     public PairCounts LoadPairCounts(string runDirectory) => PairCountsFile.Load(runDirectory);

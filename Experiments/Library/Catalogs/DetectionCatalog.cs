@@ -29,6 +29,39 @@ public sealed partial class DetectionCatalog
     }
 
     /// <summary>
+    /// As <see cref="RankFile(string, string, string)"/>, with the pair-level columns (§6) computed from the per-pair
+    /// counts of a detect run (<paramref name="pairCountsPath"/>: pair_counts.npy, with pair_tokens.npy beside it, or
+    /// their folder), which must pool to the count table; the permutation test and bootstrap draw from the context's
+    /// streams, so a detect run and this give the same columns for the same seed. The paired t needs router
+    /// probabilities: it comes from the run's paired_t.json (<paramref name="pairedTPath"/>), else stays empty.
+    /// </summary>
+    public ExpertRanking RankFile(string countsPath, string metricId, string rankingPath, string pairCountsPath, PairInferenceOptions? options = null, string? pairedTPath = null)
+    {
+        var metric = DetectionMetric.Get(metricId);
+        var table = CountTable.Load(countsPath);
+        var pairs = Detection.Collection.PairCountsFile.Load(pairCountsPath);
+        var pooled = pairs.ToCountTable();
+        if (pooled.Rows.Count != table.Rows.Count || !pooled.Rows.SequenceEqual(table.Rows))
+        {
+            int row = Enumerable.Range(0, Math.Min(pooled.Rows.Count, table.Rows.Count)).FirstOrDefault(i => pooled.Rows[i] != table.Rows[i], -1);
+            throw new InvalidDataException(row < 0
+                ? $"{pairCountsPath}: {pooled.Rows.Count} (layer, expert) rows; {countsPath} has {table.Rows.Count}. Give the pair counts of the run that wrote the counts."
+                : $"{pairCountsPath}: pooled over pairs, layer {pooled.Rows[row].Layer}, expert {pooled.Rows[row].Expert} is {pooled.Rows[row]}; {countsPath} has {table.Rows[row]}. Give the pair counts of the run that wrote the counts.");
+        }
+        Detection.Statistics.PairedTTest? pairedT = null;
+        if (pairedTPath != null)
+        {
+            var (state, _) = Detection.Collection.PairedTStateFile.Load(pairedTPath);
+            if (state.Layers != pairs.Layers || state.Experts != pairs.Experts)
+                throw new InvalidDataException($"{pairedTPath}: paired t of {state.Layers} layers × {state.Experts} experts; {pairCountsPath} has {pairs.Layers} × {pairs.Experts}.");
+            pairedT = new Detection.Statistics.PairedTTest(state);
+        }
+        var ranking = ExpertRanking.Rank(table, metric).WithPairLevel(PairLevel(pairs, pairedT, options));
+        ranking.Save(rankingPath);
+        return ranking;
+    }
+
+    /// <summary>
     /// The agreement table of the rankings of <paramref name="counts"/> by each pair of the comma-separated
     /// <paramref name="metricIds"/>, with top-N overlaps at each N of <paramref name="topN"/>.
     /// </summary>

@@ -93,8 +93,8 @@ public static class ExperimentRunner
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         string model = spec.Resolve(spec.Model);
         if (Directory.Exists(model))
-            foreach (var f in Directory.EnumerateFiles(model).Where(f => f.EndsWith(".json") || f.EndsWith(".safetensors") || f.EndsWith(".jinja")).Order(StringComparer.Ordinal))
-                hashes["model/" + Path.GetFileName(f)] = FileHash.Sha256(f);
+            foreach (var (name, hash) in FileHash.HashModelFiles(model))   // the set detect records; hashed once per process
+                hashes["model/" + name] = hash;
         foreach (var (name, path) in new[] { ("pairs", spec.Pairs), ("evaluation", spec.Evaluation) })
             if (path != null && File.Exists(spec.Resolve(path))) hashes[name] = FileHash.Sha256(spec.Resolve(path));
         return hashes;
