@@ -60,6 +60,14 @@ public sealed partial class PlotCatalog
                 metrics[column] = order.Select(r => csv.Double(r, ci)).ToArray();
             }
         }
+        return WithMeasures(label, counts, metrics);
+    }
+
+    /// <summary>A count table already in memory as a figure input (risk difference and log odds ratio computed from its counts).</summary>
+    public PlotInput Input(string label, CountTable counts) => WithMeasures(label, counts, new Dictionary<string, double[]>(StringComparer.Ordinal));
+
+    private static PlotInput WithMeasures(string label, CountTable counts, Dictionary<string, double[]> metrics)
+    {
         metrics.TryAdd(RiskDifferenceColumn, counts.Rows.Select(r => ContingencyMeasures.RiskDifference(r.A1, r.D1, r.A2, r.D2)).ToArray());
         metrics.TryAdd(LogOddsRatioColumn, counts.Rows.Select(r => ContingencyMeasures.LogOddsRatioHaldane(r.A1, r.D1, r.A2, r.D2)).ToArray());
         return new PlotInput(label, counts, metrics);
@@ -89,9 +97,11 @@ public sealed partial class PlotCatalog
     }
 
     /// <summary>The steered experts of a PLAN.json (docs/CONTRACTS.md §5.2), for marking figures.</summary>
-    public IReadOnlyList<PlanCell> LoadPlan(string path)
+    public IReadOnlyList<PlanCell> LoadPlan(string path) => PlanCells(SteeringMask.Load(path));
+
+    /// <summary>The steered experts of a plan's mask (<c>SteeringPlan.Mask</c>), for marking figures.</summary>
+    public IReadOnlyList<PlanCell> PlanCells(SteeringMask mask)
     {
-        var mask = SteeringMask.Load(path);
         return mask.Layers.SelectMany(kv => kv.Value.Activate.Select(e => new PlanCell(kv.Key, e.Expert, true))
             .Concat(kv.Value.Deactivate.Select(e => new PlanCell(kv.Key, e.Expert, false)))).ToList();
     }
