@@ -46,6 +46,8 @@ public static class RoutingMath
 /// (Mixtral, Qwen3-MoE: renormalised; OLMoE, Qwen2-MoE: as configured by norm_topk_prob).</summary>
 public sealed class SoftmaxTopKRouting(int topK, bool renormalize) : IRouting
 {
+    internal bool Renormalize => renormalize;   // read by the CUDA backend
+
     /// <inheritdoc />
     public int TopK => topK;
 
