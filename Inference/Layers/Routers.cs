@@ -88,6 +88,7 @@ public sealed class TopKSoftmaxRouting(int topK) : IRouting
 public sealed class SparseMixerRouting : IRouting
 {
     private readonly float _jitterEps;
+    internal float JitterEps => _jitterEps;   // read by the CUDA backend
 
     /// <summary>Creates the router; ε is the config's router_jitter_noise.</summary>
     public SparseMixerRouting(int topK, float jitterEps)

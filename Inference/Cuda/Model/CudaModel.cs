@@ -276,10 +276,12 @@ public sealed unsafe class CudaModel : IDisposable
             Rewrite(rewrite, layer, scores, n, e);
         }
         ulong index = _ws.Device("routing index", pairs * 4L), weight = _ws.Device("routing weight", pairs * 4L);
-        if (moe.Routing == RoutingKind.SoftmaxTopK)
-            Elements("route_softmax_topk", n, scores, index, weight, n, e, k, moe.Renormalize ? 1 : 0);
-        else
-            Elements("route_topk_softmax", n, scores, index, weight, n, e, k);
+        switch (moe.Routing)
+        {
+            case RoutingKind.SoftmaxTopK: Elements("route_softmax_topk", n, scores, index, weight, n, e, k, moe.Renormalize ? 1 : 0); break;
+            case RoutingKind.TopKSoftmax: Elements("route_topk_softmax", n, scores, index, weight, n, e, k); break;
+            default: Elements("route_sparsemixer", n, scores, index, weight, n, e, moe.JitterEps); break;
+        }
         if (capture is not null)
         {
             DownloadAsync(capture + (long)n * e * 4, index, pairs * 4L, "routing index capture");

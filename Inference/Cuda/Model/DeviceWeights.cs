@@ -17,13 +17,13 @@ internal sealed record DeviceAttention(DeviceLinear Q, DeviceLinear K, DeviceLin
     DeviceBuffer? Sinks, Attention Source);
 
 internal enum ExpertKind { SwiGlu, ClampedSwiGlu }
-internal enum RoutingKind { SoftmaxTopK, TopKSoftmax }
+internal enum RoutingKind { SoftmaxTopK, TopKSoftmax, SparseMixer }
 
 /// <summary>The experts of one layer: SwiGLU gate/up/down [E] or gpt-oss gate_up/down [E] with biases [E, 2I], [E, H].</summary>
 internal sealed record DeviceExperts(ExpertKind Kind, DeviceMatrix[] First, DeviceMatrix[]? Up, DeviceMatrix[] Down,
     DeviceBuffer? FirstBias, DeviceBuffer? DownBias, int Count, int Hidden, int Intermediate);
 
-internal sealed record DeviceMoe(DeviceLinear Router, RoutingKind Routing, bool Renormalize, int TopK, DeviceExperts Experts,
+internal sealed record DeviceMoe(DeviceLinear Router, RoutingKind Routing, bool Renormalize, float JitterEps, int TopK, DeviceExperts Experts,
     DeviceExperts? Shared, DeviceLinear? SharedGate);
 
 internal sealed record DeviceLayer(DeviceNorm AttentionNorm, DeviceAttention Attention, DeviceNorm MoeNorm, DeviceMoe Moe);
@@ -123,16 +123,17 @@ internal static unsafe class WeightUpload
             a.QNorm is { } qn ? Norm(qn, p + " q norm") : null, a.KNorm is { } kn ? Norm(kn, p + " k norm") : null,
             a.Sinks is { } s ? Floats(s, p + " sinks") : null, a);
         var moe = layer.Moe;
-        var (routing, renormalize) = moe.Routing switch
+        var (routing, renormalize, eps) = moe.Routing switch
         {
-            SoftmaxTopKRouting st => (RoutingKind.SoftmaxTopK, st.Renormalize),
-            TopKSoftmaxRouting => (RoutingKind.TopKSoftmax, false),
-            var other => throw new NotSupportedException($"CUDA backend: routing {other.GetType().Name} ({p}) has no GPU kernel yet (Phi-3.5's sparsemixer: see Inference/Cuda/README.md)."),
+            SoftmaxTopKRouting st => (RoutingKind.SoftmaxTopK, st.Renormalize, 0f),
+            TopKSoftmaxRouting => (RoutingKind.TopKSoftmax, false, 0f),
+            SparseMixerRouting sm => (RoutingKind.SparseMixer, false, sm.JitterEps),
+            var other => throw new NotSupportedException($"CUDA backend: routing {other.GetType().Name} ({p}) has no GPU kernel."),
         };
         DeviceExperts? shared = null; DeviceLinear? sharedGate = null;
         if (moe.Shared is { } se) { shared = Experts(se.Expert, p + " shared expert"); sharedGate = Linear(se.Gate, p + " shared expert gate"); }
         return new DeviceLayer(Norm(layer.AttentionNorm, p + " attention norm"), attention, Norm(layer.MoeNorm, p + " moe norm"),
-            new DeviceMoe(Linear(moe.Router, p + " router"), routing, renormalize, moe.Routing.TopK, Experts(moe.Experts, p + " experts"), shared, sharedGate));
+            new DeviceMoe(Linear(moe.Router, p + " router"), routing, renormalize, eps, moe.Routing.TopK, Experts(moe.Experts, p + " experts"), shared, sharedGate));
     }
 
     private static DeviceExperts Experts(IExpertBank bank, string what)

@@ -29,3 +29,4 @@ __device__ inline float fminf(float a, float b) { return __nvvm_fmin_f(a, b); }
 __device__ inline float sqrtf(float v) { return __nvvm_sqrt_rn_f(v); }
 extern "C" __device__ float expf(float);
 extern "C" __device__ float logf(float);
+__device__ inline float fabsf(float v) { return __builtin_fabsf(v); }

@@ -156,3 +156,43 @@ extern "C" __global__ void expert_combine(const float* __restrict__ expertOut, c
     }
     y[i] = acc;
 }
+
+// Phi-3.5-MoE's sparsemixer (inference form, k = 2), as SparseMixerRouting: round 0 ranks the scores, round 1 the
+// scores with the first choice at -inf; the choice is the argmax; its weight is its softmax probability among the
+// experts whose score lies within the relative margin 2*eps of the round's max ((max - s) / max(|s|, max) <= 2 eps).
+extern "C" __global__ void route_sparsemixer(const float* __restrict__ scores, int* __restrict__ index, float* __restrict__ weight, int n, int experts, float eps)
+{
+    int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= n) return;
+    const float* z = scores + (long long)t * experts;
+    int first = -1;
+    for (int round = 0; round < 2; round++)
+    {
+        int best = 0;
+        for (int i = 1; i < experts; i++)
+        {
+            float ri = i == first ? neg_inf() : z[i], rb = best == first ? neg_inf() : z[best];
+            if (ri > rb) best = i;
+        }
+        float threshold = best == first ? neg_inf() : z[best];
+        float m = neg_inf();
+        for (int i = 0; i < experts; i++)
+        {
+            float factor = fmaxf(fabsf(z[i]), threshold);
+            float masked = (threshold - z[i]) / factor > 2.0f * eps ? neg_inf() : (i == first ? neg_inf() : z[i]);
+            m = fmaxf(m, masked);
+        }
+        float sum = 0.0f, chosen = 0.0f;
+        for (int i = 0; i < experts; i++)
+        {
+            float factor = fmaxf(fabsf(z[i]), threshold);
+            float masked = (threshold - z[i]) / factor > 2.0f * eps ? neg_inf() : (i == first ? neg_inf() : z[i]);
+            float p = expf(masked - m);
+            sum += p;
+            if (i == best) chosen = p;
+        }
+        index[(long long)t * 2 + round] = best;
+        weight[(long long)t * 2 + round] = chosen / sum;
+        first = best;
+    }
+}
