@@ -101,6 +101,7 @@ internal static class GpuCheckCommand
             }
             Console.WriteLine($"routing captured ({precision.Name()} prefill runs): {routed} top-k choices counted");
         }
+        if (CudaModel.GroupedGemmRefusal is { } refusal) Console.WriteLine($"expert GEMMs: one per expert (grouped GEMM refused: {refusal})");
         if (baseline is not null) Console.WriteLine($"baseline: {baseline.Source}; targets: prefill >= 2x, decode batch 1 >= 5x (fast)");
         Console.WriteLine($"device memory: weights {gpu.WeightBytes / 1048576.0:F0} MiB, scratch {gpu.WorkspaceBytes / 1048576.0:F0} MiB");
         return 0;

@@ -58,6 +58,8 @@ public sealed unsafe class CudaModel : IDisposable
     public string Description { get; }
     /// <summary>Device memory taken by the weights (free memory before and after the upload).</summary>
     public long WeightBytes { get; }
+    /// <summary>Why the grouped expert GEMM is not used (cuBLAS refused it), or null while it is (or was never tried).</summary>
+    public static string? GroupedGemmRefusal { get; private set; }
     /// <summary>Device memory held by the scratch buffers.</summary>
     public long WorkspaceBytes => _ws.DeviceBytes;
 
@@ -369,7 +371,7 @@ public sealed unsafe class CudaModel : IDisposable
     {
         int outFeatures = weights[0].Rows;
         long xElement = precision == Precision.Fast ? 2 : 4;
-        if (precision == Precision.Fast && CuBlas.HasGroupedGemm && weights.All(w => w.Type == DType.BF16))
+        if (precision == Precision.Fast && CuBlas.HasGroupedGemm && GroupedGemmRefusal is null && weights.All(w => w.Type == DType.BF16))
         {
             var xs = new List<ulong>(); var ws = new List<ulong>(); var ys = new List<ulong>(); var ts = new List<int>();
             long offset = 0;
@@ -383,8 +385,16 @@ public sealed unsafe class CudaModel : IDisposable
                 offset += groupRows[g];
             }
             ulong pointerScratch = _ws.Device("grouped GEMM pointers", 3L * weights.Length * 8);
-            _blas.GroupedLinearBf16(xs.ToArray(), ws.ToArray(), ys.ToArray(), ts.ToArray(), outFeatures, inFeatures, pointerScratch);
-            return;
+            try
+            {
+                _blas.GroupedLinearBf16(xs.ToArray(), ws.ToArray(), ys.ToArray(), ts.ToArray(), outFeatures, inFeatures, pointerScratch);
+                return;
+            }
+            catch (Native.CudaException e) when (e.StatusName is "CUBLAS_STATUS_NOT_SUPPORTED" or "CUBLAS_STATUS_INVALID_VALUE")
+            {
+                // this cuBLAS does not take bf16 inputs with fp32 outputs in the grouped GEMM: one GEMM per expert from now on
+                GroupedGemmRefusal = e.Message;
+            }
         }
         long start = 0;
         for (int g = 0; g < weights.Length; g++)

@@ -23,7 +23,6 @@ __device__ inline unsigned __ballot_sync(unsigned mask, bool p) { return __nvvm_
 __device__ inline int __popc(unsigned v) { return __builtin_popcount(v); }
 __device__ inline float __int_as_float(int v) { return __builtin_bit_cast(float, v); }
 __device__ inline int __float_as_int(float v) { return __builtin_bit_cast(int, v); }
-__device__ inline int max(int a, int b) { return a > b ? a : b; }
 __device__ inline float fmaxf(float a, float b) { return __nvvm_fmax_f(a, b); }
 __device__ inline float fminf(float a, float b) { return __nvvm_fmin_f(a, b); }
 __device__ inline float sqrtf(float v) { return __nvvm_sqrt_rn_f(v); }

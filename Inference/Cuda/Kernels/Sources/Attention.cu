@@ -24,7 +24,7 @@ extern "C" __global__ void attention(const float* __restrict__ q, const float* _
     int r = blockIdx.x / heads, h = blockIdx.x % heads, kvh = h / (heads / kvHeads);
     int width = kvHeads * headDim;
     int p = pos[r];
-    int first = window > 0 ? max(0, p - window + 1) : 0;
+    int first = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
     int count = p - first + 1;
     const float* query = q + (long long)r * heads * headDim + (long long)h * headDim;
     const float* keys = kCache + (long long)seq[r] * capacity * width + (long long)kvh * headDim;
