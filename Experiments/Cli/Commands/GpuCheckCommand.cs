@@ -31,6 +31,9 @@ internal static class GpuCheckCommand
             .FirstOrDefault(Directory.Exists) ?? throw new ArgumentException("--fixtures: no tests/fixtures/hf-parity here and no hf-parity beside the binary; pass --fixtures DIR.");
         var models = Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, "config.json"))).Order(StringComparer.Ordinal).ToList();
         if (models.Count == 0) throw new ArgumentException($"--fixtures: {root}: no model folder (config.json) in it.");
+        // proves the kernel sources survived publishing (trimmed single file) before anything needs a GPU
+        Console.WriteLine($"kernel sources: {string.Join(", ", Inference.Cuda.Kernels.KernelSources.Names)} ({Inference.Cuda.Kernels.KernelSources.Program().Length} characters)");
+        Console.WriteLine($"models: {string.Join(", ", models.Select(Path.GetFileName))} ({root})");
         if (!CudaDevice.Available)
         {
             Console.Error.WriteLine($"steermoe: error: gpu-check: {CudaDevice.Description}");
