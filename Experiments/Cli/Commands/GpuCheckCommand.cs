@@ -95,7 +95,7 @@ internal static class GpuCheckCommand
             {
                 PromptTokens = promptTokens ?? 512, PrefillBatch = batch ?? 8, DecodeSteps = decodeSteps, Runs = runs, Precision = precision,
             };
-            var (_, phases, routed) = CudaModelBenchmark.Run(cpu, gpu, options, line => Console.Error.WriteLine($"  {line}"));
+            var (phases, routed) = CudaModelBenchmark.Run(cpu, gpu, options, line => Console.Error.WriteLine($"  {line}"));
             foreach (var p in phases)
             {
                 double? reference = baseline is null ? null : p.Name == "prefill" ? baseline.Prefill : p.Batch == 1 ? baseline.DecodeBatch1 : p.Batch == 32 ? baseline.DecodeBatch32 : null;

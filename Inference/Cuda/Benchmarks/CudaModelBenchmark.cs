@@ -55,7 +55,7 @@ public sealed record BaselineNumbers(string Source, double Prefill, double Decod
 public static class CudaModelBenchmark
 {
     /// <summary>Runs the phases; <paramref name="progress"/> gets a line per phase.</summary>
-    public static (CudaModel Info, IReadOnlyList<CudaPhase> Phases, long RoutedTopK) Run(MoeModel cpu, CudaModel gpu, CudaBenchmarkOptions options, Action<string>? progress = null)
+    public static (IReadOnlyList<CudaPhase> Phases, long RoutedTopK) Run(MoeModel cpu, CudaModel gpu, CudaBenchmarkOptions options, Action<string>? progress = null)
     {
         if (options.PromptTokens < 1 || options.PrefillBatch < 1 || options.DecodeSteps < 1 || options.Runs < 1 || options.DecodeBatches.Any(b => b < 1))
             throw new ArgumentException("bench --device cuda: prompt tokens, batches, decode steps and runs must be at least 1.");
@@ -94,7 +94,7 @@ public static class CudaModelBenchmark
             phases.Add(new CudaPhase("decode", batch, (long)batch * options.DecodeSteps, times));
             progress?.Invoke($"decode batch {batch}: {phases[^1].TokensPerSecond:F1} tokens/s");
         }
-        return (gpu, phases, counter.Count);
+        return (phases, counter.Count);
     }
 
     private sealed class TopKCounter : IRoutingObserver
