@@ -71,6 +71,23 @@ internal static class GpuCheckCommand
         _ => throw new ArgumentException($"--device: expected cpu or cuda, got '{device}'."),
     };
 
+    /// <summary>`trace --device cuda`: the trace file of the CPU engine's `trace`, computed by the CUDA backend.</summary>
+    public static int Trace(string dir, TraceRequest request, string? planPath)
+    {
+        if (!CudaDevice.Available)
+        {
+            Console.Error.WriteLine($"steermoe: error: trace --device cuda: {CudaDevice.Description}");
+            return 2;
+        }
+        using var cpu = MoeModel.Load(dir);
+        using var gpu = CudaModel.Load(cpu);
+        var c = cpu.Config;
+        var rewrite = planPath is null ? null : Inference.Routing.SteeringRewrite.Load(planPath, (c.LayerCount, c.ExpertCount, c.TopK));
+        ModelTrace.Run(c, (rows, options) => gpu.Forward(rows, options), gpu.Generate, request with { Rewrite = rewrite });
+        Console.WriteLine($"wrote {request.OutputPath} (CUDA: {gpu.Description})");
+        return 0;
+    }
+
     /// <summary>`bench --device cuda --model DIR`: prefill B × T with routing capture, decode at batch 1 and 32, per precision.</summary>
     public static int Bench(string dir, Precision[] precisions, int? promptTokens, int? batch, int decodeSteps, int runs, string? baselinePath)
     {
