@@ -8,7 +8,8 @@ namespace SteerMoE.Research.Inference.Cuda.Blas;
 /// cuBLAS (libcublas.so.13 or .12, with its libcublasLt) through function pointers: a handle bound to a stream, and
 /// the row-major GEMMs the model needs, y [T, O] = x [T, I] · Wᵀ, W [O, I] row-major. In cuBLAS's column-major terms
 /// that is yᵀ = op(W)·xᵀ with transa = T: m = O, n = T, k = I, lda = ldb = I, ldc = O.
-/// <para>exact: <c>cublasSgemm_v2</c> under CUBLAS_PEDANTIC_MATH (no TF32, no reduced-precision shortcuts).
+/// <para>exact: <c>cublasSgemm_v2</c> under CUBLAS_PEDANTIC_MATH (no TF32, no reduced-precision shortcuts); fast under
+/// CUBLAS_DEFAULT_MATH (the mode is switched per call, on the handle's stream order).
 /// fast: <c>cublasGemmEx</c> bf16 × bf16 → fp32 with CUBLAS_COMPUTE_32F (fp32 accumulation), and
 /// <c>cublasGemmGroupedBatchedEx</c> (cuBLAS 12.5+) for the expert GEMMs of one layer in a single call.</para>
 /// </summary>
@@ -53,7 +54,16 @@ internal sealed unsafe class CuBlas : SafeHandle
     private const int OpN = 0, OpT = 1;
     private const int R32F = 0, R16BF = 14;          // cudaDataType
     private const int Compute32F = 68;               // CUBLAS_COMPUTE_32F
-    private const int PedanticMath = 2;              // CUBLAS_PEDANTIC_MATH
+    private const int DefaultMath = 0, PedanticMath = 2;   // CUBLAS_DEFAULT_MATH, CUBLAS_PEDANTIC_MATH
+    private int _mathMode = PedanticMath;
+
+    // exact: pedantic (the prescribed fp32 compute in every phase, no TF32); fast: default (tensor cores for bf16)
+    private void UseMathMode(int mode)
+    {
+        if (_mathMode == mode) return;
+        Check(Loaded.Value.cublasSetMathMode(handle, mode), $"cublasSetMathMode({(mode == PedanticMath ? "CUBLAS_PEDANTIC_MATH" : "CUBLAS_DEFAULT_MATH")})");
+        _mathMode = mode;
+    }
     private const int GemmDefault = -1;              // CUBLAS_GEMM_DEFAULT
 
     private CuBlas() : base(0, true) { }
@@ -98,6 +108,7 @@ internal sealed unsafe class CuBlas : SafeHandle
     public void LinearF32(ulong x, ulong w, ulong y, int t, int o, int i)
     {
         if (t == 0 || o == 0) return;
+        UseMathMode(PedanticMath);
         float alpha = 1, beta = 0;
         Check(Loaded.Value.cublasSgemm(handle, OpT, OpN, o, t, i, &alpha, (float*)w, i, (float*)x, i, &beta, (float*)y, o),
             $"cublasSgemm_v2(T, N, m={o}, n={t}, k={i})");
@@ -107,6 +118,7 @@ internal sealed unsafe class CuBlas : SafeHandle
     public void LinearBf16(ulong x, ulong w, ulong y, int t, int o, int i)
     {
         if (t == 0 || o == 0) return;
+        UseMathMode(DefaultMath);
         float alpha = 1, beta = 0;
         Check(Loaded.Value.cublasGemmEx(handle, OpT, OpN, o, t, i, &alpha, (void*)w, R16BF, i, (void*)x, R16BF, i, &beta, (void*)y, R32F, o, Compute32F, GemmDefault),
             $"cublasGemmEx(T, N, m={o}, n={t}, k={i}, bf16 x bf16 -> f32, CUBLAS_COMPUTE_32F)");
@@ -120,6 +132,7 @@ internal sealed unsafe class CuBlas : SafeHandle
     {
         int g = t.Length;
         if (g == 0) return;
+        UseMathMode(DefaultMath);
         var api = Loaded.Value;
         // pointer arrays live in device memory (cuBLAS reads them on the GPU): [A... | B... | C...]
         var pointers = new ulong[3 * g];
