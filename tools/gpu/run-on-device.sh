@@ -18,7 +18,9 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee 
 bench_model() {   # name preset [layers]
   local name="$1" preset="$2" layers="${3:-}" dir="$models/$1"
   local layerArg=(); [ -n "$layers" ] && layerArg=(--layers "$layers")
-  /usr/bin/time -v ./steermoe make-random --like "$preset" "${layerArg[@]}" --out "$dir" 2>"$out/make-random-$name.time" | tee -a "$out/log.txt"
+  local start=$SECONDS
+  ./steermoe make-random --like "$preset" "${layerArg[@]}" --out "$dir" 2>&1 | tee -a "$out/log.txt"
+  echo "make-random $name: $((SECONDS - start)) s, $(du -sh "$dir" | cut -f1)" | tee -a "$out/log.txt"
   "$python" hf_bench.py --model "$dir" --out "$out/hf-$name.json" 2>&1 | tee "$out/hf-$name.txt"
   ./steermoe bench --device cuda --model "$dir" --precision fast --baseline "$out/hf-$name.json" 2>&1 | tee "$out/bench-$name.txt"
   rm -rf "$dir"
