@@ -28,7 +28,7 @@ public class KernelSourceTests
     [Fact]
     public void EmbeddedSourcesAreTheFilesOnDisk()
     {
-        var onDisk = Directory.GetFiles(SourceFolder, "*.cu").Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var onDisk = Directory.GetFiles(SourceFolder, "*.cu").Select(f => Path.GetFileName(f)!).OrderBy(n => n, StringComparer.Ordinal).ToList();
         Assert.Equal(onDisk, KernelSources.Names.OrderBy(n => n, StringComparer.Ordinal).ToList());
         Assert.Equal("Common.cu", KernelSources.Names[0]);
         foreach (var name in onDisk) Assert.Equal(File.ReadAllText(Path.Combine(SourceFolder, name!)), KernelSources.Read(name!));
@@ -62,5 +62,43 @@ public class KernelSourceTests
             foreach (var kernel in kernels) Assert.Matches(new Regex($@"\.entry {kernel}\("), ptx);
         }
         Directory.Delete(output, true);
+    }
+}
+
+/// <summary>Every kernel the model runner launches by name exists in the sources, with the argument count it passes.</summary>
+public class KernelLaunchTests
+{
+    [Fact]
+    public void EveryLaunchedKernelIsDefinedWithThatManyParameters()
+    {
+        var program = KernelSources.Program();
+        var defined = Regex.Matches(program, @"extern ""C"" __global__ void (\w+)\(([^)]*)\)")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Split(',').Length);
+        string runner = File.ReadAllText(RepoPaths.Get("Inference", "Cuda", "Model", "CudaModel.cs"));
+        // Elements("name", count, args...) and _kernels.Launch("name", _stream, blocks, threads, args...), one call per line
+        var launches = Regex.Matches(runner, @"(Elements|Launch)\(""(\w+)"", ([^;]*)\);").ToList();
+        Assert.True(launches.Count >= 20, $"found only {launches.Count} launches in CudaModel.cs");
+        foreach (Match launch in launches)
+        {
+            string kernel = launch.Groups[2].Value;
+            Assert.True(defined.ContainsKey(kernel), $"CudaModel.cs launches '{kernel}', which no .cu source defines");
+            int arguments = SplitTopLevel(launch.Groups[3].Value).Count - (launch.Groups[1].Value == "Elements" ? 1 : 3);
+            Assert.True(arguments == defined[kernel], $"'{kernel}' takes {defined[kernel]} parameters, CudaModel.cs passes {arguments}: {launch.Value}");
+        }
+    }
+
+    private static List<string> SplitTopLevel(string args)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i < args.Length; i++)
+        {
+            char c = args[i];
+            if (c is '(' or '[' or '{') depth++;
+            else if (c is ')' or ']' or '}') depth--;
+            else if (c == ',' && depth == 0) { parts.Add(args[start..i]); start = i + 1; }
+        }
+        parts.Add(args[start..]);
+        return parts;
     }
 }
