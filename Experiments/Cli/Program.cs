@@ -24,6 +24,7 @@ foreach (var command in new Command[]
     ExperimentCommand.Create(),
     DemoCommand.Create(),
     ReportCommand.Create(),
+    GpuCheckCommand.Create(),
 })
     root.Subcommands.Add(command);
 

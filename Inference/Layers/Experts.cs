@@ -31,6 +31,8 @@ public sealed class SwiGluExperts : IExpertBank
     /// <summary>Intermediate size (I).</summary>
     public int Intermediate => _gate[0].Rows;
 
+    internal (WeightMatrix[] Gate, WeightMatrix[] Up, WeightMatrix[] Down) Matrices => (_gate, _up, _down);   // CUDA upload
+
     /// <inheritdoc />
     public void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
     {
@@ -53,6 +55,8 @@ public sealed class ClampedSwiGluExperts : IExpertBank
 {
     private readonly WeightMatrix[] _gateUp, _down;
     private readonly float[][] _gateUpBias, _downBias;
+
+    internal (WeightMatrix[] GateUp, float[][] GateUpBias, WeightMatrix[] Down, float[][] DownBias) Matrices => (_gateUp, _gateUpBias, _down, _downBias);   // CUDA upload
 
     /// <summary>The clamp α and limit of gpt-oss.</summary>
     public const float Alpha = 1.702f, Limit = 7.0f;

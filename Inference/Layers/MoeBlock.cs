@@ -5,6 +5,9 @@ namespace SteerMoE.Research.Inference.Layers;
 /// <summary>A dense SwiGLU expert that every token goes through, scaled by σ(gate · x) (Qwen2-MoE's shared expert).</summary>
 public sealed class SharedExpert(SwiGluExperts expert, Linear gate)
 {
+    internal SwiGluExperts Expert => expert;   // read by the CUDA backend's upload
+    internal Linear Gate => gate;
+
     /// <summary>Adds σ(gate x) · expert(x) to y. x, y [n, H].</summary>
     public void AddTo(ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
     {

@@ -13,6 +13,9 @@ public interface INorm
 /// a q/k norm over the whole projection (OLMoE) or per head (Qwen3) is the same class with a different weight length.</summary>
 public sealed class RmsNorm(float[] weight, float eps) : INorm
 {
+    internal float[] Weight => weight;   // read by the CUDA backend's upload
+    internal float Eps => eps;
+
     /// <inheritdoc />
     public int Dim => weight.Length;
 
@@ -35,6 +38,10 @@ public sealed class RmsNorm(float[] weight, float eps) : INorm
 /// <summary>LayerNorm with bias (Phi-3.5-MoE): y = (x − mean) / sqrt(var + eps) · w + b, biased variance, fp32.</summary>
 public sealed class LayerNorm(float[] weight, float[] bias, float eps) : INorm
 {
+    internal float[] Weight => weight;   // read by the CUDA backend's upload
+    internal float[] Bias => bias;
+    internal float Eps => eps;
+
     /// <inheritdoc />
     public int Dim => weight.Length;
 

@@ -76,24 +76,34 @@ public sealed class RotaryEmbedding
     }
 
     /// <summary>
+    /// The rotation of one position: cos [HeadDim/2], sin [HeadDim/2], attention factor included
+    /// (<paramref name="sequenceLength"/> selects long-rope's factors). The CUDA backend uploads these tables, so
+    /// both backends rotate by the same values.
+    /// </summary>
+    internal void CosSin(int position, int sequenceLength, Span<float> cos, Span<float> sin)
+    {
+        bool isLong = sequenceLength > _switchLength;
+        var inv = isLong ? _longInvFreq : _shortInvFreq;
+        float scale = isLong ? _longScale : _shortScale;
+        for (int i = 0; i < HeadDim / 2; i++)
+        {
+            float angle = position * inv[i];
+            cos[i] = MathF.Cos(angle) * scale;
+            sin[i] = MathF.Sin(angle) * scale;
+        }
+    }
+
+    /// <summary>
     /// Rotates x [n, heads · HeadDim] in place; row r has position positions[r]. <paramref name="sequenceLength"/>
     /// (the largest position + 1 in the call) selects long-rope's short or long factors.
     /// </summary>
     public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength)
     {
-        bool isLong = sequenceLength > _switchLength;
-        var inv = isLong ? _longInvFreq : _shortInvFreq;
-        float scale = isLong ? _longScale : _shortScale;
         int half = HeadDim / 2, width = heads * HeadDim;
         Span<float> cos = stackalloc float[half], sin = stackalloc float[half];
         for (int r = 0; r < positions.Length; r++)
         {
-            for (int i = 0; i < half; i++)
-            {
-                float angle = positions[r] * inv[i];
-                cos[i] = MathF.Cos(angle) * scale;
-                sin[i] = MathF.Sin(angle) * scale;
-            }
+            CosSin(positions[r], sequenceLength, cos, sin);
             for (int h = 0; h < heads; h++)
             {
                 var v = x.Slice(r * width + h * HeadDim, HeadDim);

@@ -46,6 +46,8 @@ public static class RoutingMath
 /// (Mixtral, Qwen3-MoE: renormalised; OLMoE, Qwen2-MoE: as configured by norm_topk_prob).</summary>
 public sealed class SoftmaxTopKRouting(int topK, bool renormalize) : IRouting
 {
+    internal bool Renormalize => renormalize;   // read by the CUDA backend
+
     /// <inheritdoc />
     public int TopK => topK;
 
@@ -86,6 +88,7 @@ public sealed class TopKSoftmaxRouting(int topK) : IRouting
 public sealed class SparseMixerRouting : IRouting
 {
     private readonly float _jitterEps;
+    internal float JitterEps => _jitterEps;   // read by the CUDA backend
 
     /// <summary>Creates the router; ε is the config's router_jitter_noise.</summary>
     public SparseMixerRouting(int topK, float jitterEps)

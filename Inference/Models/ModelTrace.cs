@@ -40,15 +40,22 @@ public static class ModelTrace
     }
 
     /// <summary>Runs the trace and writes its file.</summary>
-    public static void Run(MoeModel model, TraceRequest request)
+    public static void Run(MoeModel model, TraceRequest request) =>
+        Run(model.Config, (rows, options) => model.Forward(rows, options), model.Generate, request);
+
+    /// <summary>
+    /// The trace through any engine with the CPU model's API (the CUDA backend passes its own Forward and Generate).
+    /// </summary>
+    public static void Run(ModelConfig config, Func<IReadOnlyList<IReadOnlyList<int>>, ForwardOptions, ForwardResult> forward,
+        Func<IReadOnlyList<int>, GenerationOptions, int[]> generate, TraceRequest request)
     {
         var rows = ReadInputIds(request.InputsPath);
-        int b = rows.Length, t = rows[0].Length, v = model.Config.VocabSize;
+        int b = rows.Length, t = rows[0].Length, v = config.VocabSize;
         if (request.Generate < 0) throw new ArgumentException($"--generate: expected N >= 0, got {request.Generate}.");
         if (request.Generate > 0 && (request.PromptTokens < 1 || request.PromptTokens > t))
             throw new ArgumentException($"--prompt-tokens: expected 1..{t} (the length of row 0 of {request.InputsPath}), got {request.PromptTokens}.");
         var capture = new TraceObserver();
-        var result = model.Forward(rows, new ForwardOptions { ReturnLogits = true, Rewrite = request.Rewrite, Observer = capture, Precision = request.Precision });
+        var result = forward(rows, new ForwardOptions { ReturnLogits = true, Rewrite = request.Rewrite, Observer = capture, Precision = request.Precision });
         var tensors = new List<TensorToWrite> { TensorToWrite.Single("logits", result.Logits!, b, t, v) };
         foreach (var layer in capture.Layers)
         {
@@ -57,10 +64,10 @@ public static class ModelTrace
         }
         if (request.Generate > 0)
         {
-            var generated = model.Generate(rows[0][..request.PromptTokens], new GenerationOptions { MaxNewTokens = request.Generate, Rewrite = request.Rewrite, Precision = request.Precision });
+            var generated = generate(rows[0][..request.PromptTokens], new GenerationOptions { MaxNewTokens = request.Generate, Rewrite = request.Rewrite, Precision = request.Precision });
             tensors.Add(TensorToWrite.Int64("gen", generated.Select(x => (long)x).ToArray(), 1, generated.Length));
         }
-        SafetensorsWriter.Write(request.OutputPath, tensors, new Dictionary<string, string> { ["producer"] = "steermoe trace", ["architecture"] = model.Config.Architecture });
+        SafetensorsWriter.Write(request.OutputPath, tensors, new Dictionary<string, string> { ["producer"] = "steermoe trace", ["architecture"] = config.Architecture });
     }
 
     /// <summary>Collects every layer's raw router logits and top-k (blocks appended in call order).</summary>

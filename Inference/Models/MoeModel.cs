@@ -67,6 +67,10 @@ public sealed class MoeModel : IDisposable
     /// <summary>The decoder layers.</summary>
     public IReadOnlyList<DecoderLayer> Layers => _layers;
 
+    internal WeightMatrix Embedding => _embedding;   // read by the CUDA backend's upload
+    internal INorm FinalNorm => _finalNorm;
+    internal Linear LmHead => _lmHead;
+
     /// <summary>Loads a model folder (config.json + safetensors). Errors name the file and what is wrong.</summary>
     public static MoeModel Load(string directory, LoadOptions? options = null)
     {

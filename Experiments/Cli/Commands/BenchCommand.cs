@@ -26,8 +26,10 @@ internal static class BenchCommand
         var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
         var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
         var overhead = new Option<bool>("--collection-overhead") { Description = "with --model: time detection collection against the plain forward pass (--batch pairs, --prompt-tokens per side, --repeat runs)" };
+        var device = GpuCheckCommand.DeviceOption();
+        var baseline = GpuCheckCommand.BaselineOption();
         var command = new Command("bench", "Measure the GEMM kernels against this machine's FMA peak and oneDNN (or, with --model, a model's tokens/s).")
-            { model, precision, promptTokens, batch, decodeSteps, threads, repeat, clock, tokens, withTorch, overhead };
+            { model, precision, promptTokens, batch, decodeSteps, threads, repeat, clock, tokens, withTorch, overhead, device, baseline };
         command.SetAction(result =>
         {
             if (result.GetValue(threads) is { } n) Parallelism.Threads = n;
@@ -44,6 +46,10 @@ internal static class BenchCommand
                     break;
                 case var other: throw new ArgumentException($"--clock: expected wall or thread-cpu, got '{other}'.");
             }
+            if (GpuCheckCommand.IsCuda(result.GetValue(device)!))   // CUDA: prefill B x T (default 8 x 512) with capture, decode at batch 1 and 32
+                return GpuCheckCommand.Bench(result.GetValue(model) ?? throw new ArgumentException("--device cuda: needs --model DIR."), modes,
+                    result.GetResult(promptTokens) is null or { Implicit: true } ? null : result.GetValue(promptTokens), result.GetResult(batch) is null or { Implicit: true } ? null : result.GetValue(batch),
+                    result.GetValue(decodeSteps), runs, result.GetValue(baseline));
             if (result.GetValue(overhead))
                 return BenchCollection(result.GetValue(model) ?? throw new ArgumentException("--collection-overhead: needs --model DIR."),
                     result.GetValue(batch), result.GetValue(promptTokens), runs, modes[0]);

@@ -16,12 +16,19 @@ internal static class TraceCommand
         var output = new Option<string>("--out") { Description = "output safetensors file", Required = true };
         var precision = new Option<string>("--precision") { Description = "exact|fast", DefaultValueFactory = _ => "exact" };
         var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores); results do not depend on it" };
+        var device = GpuCheckCommand.DeviceOption();
         var command = new Command("trace", "Run one forward pass over input_ids and write logits, router logits and top-k per MoE layer.")
-            { model, inputs, plan, generate, prompt, output, precision, threads };
+            { model, inputs, plan, generate, prompt, output, precision, threads, device };
         command.SetAction(result =>
         {
             if (result.GetValue(threads) is { } n) Inference.Kernels.Parallelism.Threads = n;
             string outPath = CommandRunner.Required(result, output);
+            if (GpuCheckCommand.IsCuda(result.GetValue(device)!))
+                return GpuCheckCommand.Trace(CommandRunner.Required(result, model), new Inference.Models.TraceRequest
+                {
+                    InputsPath = CommandRunner.Required(result, inputs), OutputPath = outPath, Generate = result.GetValue(generate),
+                    PromptTokens = result.GetValue(prompt), Precision = PrecisionNames.Parse(result.GetValue(precision)!),
+                }, result.GetValue(plan));
             new SteerMoEContext().Models.Trace(CommandRunner.Required(result, model), CommandRunner.Required(result, inputs), outPath,
                 result.GetValue(plan), result.GetValue(generate), result.GetValue(prompt), PrecisionNames.Parse(result.GetValue(precision)!));
             Console.WriteLine($"wrote {outPath}");

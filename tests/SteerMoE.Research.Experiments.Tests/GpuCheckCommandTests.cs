@@ -1,0 +1,33 @@
+using SteerMoE.Research.Inference.Cuda.Driver;
+using SteerMoE.Research.Tests;
+using Xunit;
+
+namespace SteerMoE.Research.Experiments.Tests;
+
+/// <summary>`steermoe gpu-check` and `bench --device`, run as a process: on a machine without a GPU they end cleanly.</summary>
+public sealed class GpuCheckCommandTests
+{
+    [Fact]
+    public void GpuCheckListsTheEmbeddedKernelsAndTheSevenFixtures()
+    {
+        var r = Cli.RunIn(RepoPaths.Root, "gpu-check");
+        Assert.Contains("kernel sources: Common.cu, Activations.cu, Attention.cu, Elementwise.cu, Norms.cu, Rope.cu, Routing.cu", r.Stdout);
+        Assert.Contains("models: gpt_oss, gpt_oss_mxfp4, mixtral, olmoe, phimoe, qwen2_moe, qwen3_moe", r.Stdout);
+        if (CudaDevice.Available) return;   // with a GPU the checks themselves run: CudaBackendTests assert them
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("steermoe: error: gpu-check: CUDA: libcuda.so.1 / libcuda.so not found (searched ", r.Stderr);
+    }
+
+    [Fact]
+    public void BenchRejectsAnUnknownDeviceAndCudaWithoutAGpuEndsWithTheReason()
+    {
+        var fixture = RepoPaths.Fixture("olmoe");
+        var bad = Cli.Run("bench", "--device", "gpu", "--model", fixture);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--device: expected cpu or cuda, got 'gpu'.", bad.Stderr);
+        if (CudaDevice.Available) return;
+        var cuda = Cli.Run("bench", "--device", "cuda", "--model", fixture);
+        Assert.Equal(2, cuda.ExitCode);
+        Assert.Contains("bench --device cuda: CUDA: libcuda.so.1", cuda.Stderr);
+    }
+}
