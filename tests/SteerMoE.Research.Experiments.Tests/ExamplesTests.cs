@@ -33,7 +33,7 @@ public static class ExpectedExampleOutput
     public static readonly string[] CustomSteering =
     [
         "dataset: 1 pair: \"count to 10 .\" -> \"1 2 3 4 5 6 7 8 9 10\" vs \"one two three four five six seven eight nine ten\"",
-        "routing: 10 target tokens in digits, 10 in words; saved counts.csv, ranking.csv, pair_counts.npy, pair_tokens.npy, run.json and routing-log/",
+        "routing: 10 target tokens in digits, 10 in words; saved counts.csv, ranking.csv, pair_counts.npy, pair_tokens.npy, paired_t.json, run.json and routing-log/",
         "top experts by |risk difference| (layer, expert, rd, a1/N1, a2/N2):",
         "  L0E6  rd= -0.400  1/10  5/10",
         "  L1E5  rd= +0.300  8/10  5/10",
