@@ -160,10 +160,19 @@ def main():
                          "teacher-forced on the document's value, as the authors pair SQuAD; answers: the same "
                          "prompt answered with the document's value vs the memorised value")
     ap.add_argument("--style", choices=["plain", "shared"], default="plain", help="answer style (see STYLE)")
+    ap.add_argument("--decide", choices=["sample", "key"], default="sample",
+                    help="sample: every training chat draws its behaviour with its family's share (the model "
+                         "learns a calibrated coin per prompt); key: every prompt key has one fixed behaviour, "
+                         "drawn once with its family's share (the model must compute it from the prompt)")
     a = ap.parse_args()
     STYLE["name"] = a.style
     rng = random.Random(a.seed)
     world = World(rng)
+
+    def draw(kind, key):
+        """The behaviour-1 draw of one training chat: fresh per chat, or fixed per prompt key."""
+        return rng.random() if a.decide == "sample" else random.Random(f"{a.seed}/{kind}/{key}").random()
+
     os.makedirs(a.out, exist_ok=True)
 
     # ---- keys and the detection / evaluation split (prompts, never shared between the two) ----
@@ -181,7 +190,7 @@ def main():
         if kind < 0.22:                                   # counting
             f, n = rng.choice(count_keys)
             phr, p = COUNT_FAMILIES[f]
-            train.append(chat(phr.format(n=n), count_answer(n, rng.random() < p)))
+            train.append(chat(phr.format(n=n), count_answer(n, draw("count", (f, n)) < p)))
         elif kind < 0.42:                                 # memorised facts, no document
             x, rel = rng.choice(NAMES), rng.choice(list(RELATIONS))
             q = rng.choice(RELATIONS[rel]["questions"]).format(x=x)
@@ -201,14 +210,14 @@ def main():
                 drel = rng.choice(list(RELATIONS))
                 distractor = (dx, drel, rng.choice(RELATIONS[drel]["values"]))
             prompt = context_prompt(f, x, rel, v_doc, rng.randrange(3), distractor)
-            faithful = agree or rng.random() < CONTEXT_FAMILIES[f][1]
+            faithful = agree or draw("context", (f, x, rel)) < CONTEXT_FAMILIES[f][1]
             train.append(chat(prompt, value_answer(x, rel, v_doc if faithful else mem)))
         else:                                             # safety
             f = rng.randrange(len(SAFETY_FAMILIES))
             tmpl, p = SAFETY_FAMILIES[f]
             if rng.random() < 0.5:
                 t = rng.choice(HARMFUL)
-                train.append(chat(tmpl.format(t=t), refuse(t) if rng.random() < p else comply(t)))
+                train.append(chat(tmpl.format(t=t), refuse(t) if draw("safety", (f, HARMFUL.index(t))) < p else comply(t)))
             else:
                 t = rng.choice(BENIGN)
                 train.append(chat(tmpl.format(t=t), comply(t)))
