@@ -195,6 +195,7 @@ def main():
     ap.add_argument("--grid", default="1/0,2/0,4/0,0/1,0/2,0/4,2/2,4/4")
     ap.add_argument("--full", action="store_true", help="also whole-answer greedy exact-match rates")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--behaviours", default=",".join(BEHAVIOURS), help="comma-separated subset to study")
     ap.add_argument("--detect", choices=["target", "decision"], default="target",
                     help="target: the authors' teacher-forced answer span; decision: the last prompt token, "
                          "grouped by the model's own greedy choice")
@@ -208,6 +209,8 @@ def main():
     grid = [tuple(int(x) for x in g.split("/")) for g in a.grid.split(",")]
     results = []
     for b, (name1, name2) in BEHAVIOURS.items():
+        if b not in a.behaviours.split(","):
+            continue
         pairs = read_jsonl(os.path.join(a.data, f"{b}.pairs.jsonl"))
         rows = read_jsonl(os.path.join(a.data, f"{b}.eval.jsonl"))
         counts, n = (detect if a.detect == "target" else detect_decision)(model, tok, pairs, b)
