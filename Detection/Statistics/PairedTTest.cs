@@ -73,19 +73,6 @@ public sealed class PairedTTest
     /// Adds the matched tokens of one pair: router probabilities of side 1 and side 2, both [tokens, L*E]
     /// (token-major, then layer, then expert), token k of one side paired with token k of the other.
     /// </summary>
-    public void AddPair(ReadOnlySpan<float> side1, ReadOnlySpan<float> side2)
-    {
-        int width = Layers * Experts;
-        if (side1.Length != side2.Length)
-            throw new ArgumentException($"paired t-test: side 1 has {side1.Length / width} tokens, side 2 has {side2.Length / width}; the paired statistic needs matched token counts.");
-        if (side1.Length % width != 0)
-            throw new ArgumentException($"paired t-test: {side1.Length} probabilities is not a multiple of layers × experts = {width}.");
-        for (int offset = 0; offset < side1.Length; offset += width)
-            for (int k = 0; k < width; k++)
-                Add(k, (double)side1[offset + k] - side2[offset + k]);
-    }
-
-    /// <summary>As <see cref="AddPair(ReadOnlySpan{float}, ReadOnlySpan{float})"/> with probabilities in double precision.</summary>
     public void AddPair(ReadOnlySpan<double> side1, ReadOnlySpan<double> side2)
     {
         int width = Layers * Experts;

@@ -112,7 +112,7 @@ public class PairResamplingTests
     public void PairedTNeedsMatchedTokenCounts()
     {
         var test = new PairedTTest(1, 2);
-        var e = Assert.Throws<ArgumentException>(() => test.AddPair(new float[4], new float[6]));
+        var e = Assert.Throws<ArgumentException>(() => test.AddPair(new double[4], new double[6]));
         Assert.Contains("side 1 has 2 tokens, side 2 has 3", e.Message);
         Assert.True(double.IsNaN(test.Result(0, 0).T));
     }

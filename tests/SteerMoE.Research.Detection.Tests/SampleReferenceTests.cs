@@ -38,8 +38,8 @@ public class SampleReferenceTests
     {
         foreach (var s in Root.GetProperty("paired_t").EnumerateArray())
         {
-            var x = Numbers(s.GetProperty("side1")).Select(v => (float)v).ToArray();
-            var y = Numbers(s.GetProperty("side2")).Select(v => (float)v).ToArray();
+            var x = Numbers(s.GetProperty("side1")).Select(v => (double)(float)v).ToArray();
+            var y = Numbers(s.GetProperty("side2")).Select(v => (double)(float)v).ToArray();
             // One (layer, expert), each token its own "pair" of one token: the statistic pools tokens anyway.
             var test = new PairedTTest(1, 1);
             for (int i = 0; i < x.Length; i++) test.AddPair(x.AsSpan(i, 1), y.AsSpan(i, 1));
