@@ -31,7 +31,7 @@ public sealed record CollectionOverheadResult(Measurement Forward, Measurement C
 public static class CollectionOverhead
 {
     /// <summary>Runs the measurement: <paramref name="repeat"/> timed runs of each variant after one warm-up.</summary>
-    public static CollectionOverheadResult Measure(MoeModel model, int pairs, int tokens, int repeat, Precision precision = Precision.Exact, int seed = 0)
+    public static CollectionOverheadResult Measure(IMoeEngine model, int pairs, int tokens, int repeat, Precision precision = Precision.Exact, int seed = 0)
     {
         if (pairs < 1 || tokens < 2 || repeat < 1) throw new ArgumentException($"collection overhead: {pairs} pairs, {tokens} tokens, {repeat} runs; expected >= 1, >= 2, >= 1.");
         var config = model.Config;

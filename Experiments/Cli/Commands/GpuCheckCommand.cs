@@ -71,6 +71,17 @@ internal static class GpuCheckCommand
         _ => throw new ArgumentException($"--device: expected cpu or cuda, got '{device}'."),
     };
 
+    /// <summary>
+    /// The engine of a `--device` value for <paramref name="command"/>; cuda without a driver or GPU is an
+    /// <see cref="ArgumentException"/> ("COMMAND --device cuda: CUDA: libcuda.so.1 ... not found", exit 2) before any work.
+    /// </summary>
+    public static EngineDevice ParseEngine(string device, string command)
+    {
+        if (!IsCuda(device)) return EngineDevice.Cpu;
+        if (!CudaDevice.Available) throw new ArgumentException($"{command} --device cuda: {CudaDevice.Description}");
+        return EngineDevice.Cuda;
+    }
+
     /// <summary>`trace --device cuda`: the trace file of the CPU engine's `trace`, computed by the CUDA backend.</summary>
     public static int Trace(string dir, TraceRequest request, string? planPath)
     {
