@@ -41,7 +41,7 @@ public sealed class GpuCheckCommandTests
     }
 
     [Fact]
-    public void DetectAndGenerateOnCudaWithoutAGpuExitTwoBeforeAnyWork()
+    public void DetectGenerateDemoAndExperimentOnCudaWithoutAGpuExitTwoBeforeAnyWork()
     {
         string pairs = RepoPaths.Get("tools", "default-model", "data", "counting.pairs.jsonl"), model = RepoPaths.Get("models", "default");
         string dir = Path.Combine(RepoPaths.TempDir("detect-cuda"), "run");
@@ -59,5 +59,14 @@ public sealed class GpuCheckCommandTests
         Assert.Equal(2, generate.ExitCode);
         Assert.StartsWith("steermoe: error: generate --device cuda: CUDA: libcuda.so.1 / libcuda.so not found (searched ", generate.Stderr);
         Assert.Equal("", generate.Stdout);
+        string demoDir = Path.Combine(RepoPaths.TempDir("demo-cuda"), "demo");
+        var demo = Cli.RunIn(RepoPaths.Root, "demo", "--device", "cuda", "--out", demoDir);
+        Assert.Equal(2, demo.ExitCode);
+        Assert.StartsWith("steermoe: error: demo --device cuda: CUDA: libcuda.so.1", demo.Stderr);
+        Assert.False(Directory.Exists(demoDir));
+        var experiment = Cli.RunIn(RepoPaths.Root, "experiment", "run", RepoPaths.Get("Experiments", "Library", "Demo", "Specs", "counting.yaml"), "--device", "cuda", "--out", demoDir);
+        Assert.Equal(2, experiment.ExitCode);
+        Assert.StartsWith("steermoe: error: experiment run --device cuda: CUDA: libcuda.so.1", experiment.Stderr);
+        Assert.False(Directory.Exists(demoDir));
     }
 }
