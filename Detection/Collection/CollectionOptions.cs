@@ -1,4 +1,5 @@
 using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Models;
 
 namespace SteerMoE.Research.Detection.Collection;
 
@@ -9,6 +10,11 @@ public sealed record CollectionOptions
     public int Batch { get; init; } = 8;
     /// <summary>Numeric mode of the forward pass; exact by default (detection counts).</summary>
     public Precision Precision { get; init; } = Precision.Exact;
+    /// <summary>
+    /// Where the catalog's detect loads the model (`--device`): CPU, or CUDA (exact: the CPU's counts; fast: the GPU's
+    /// own top-k). Not part of the checkpoint's inputs: an exact run may resume on the other device.
+    /// </summary>
+    public EngineDevice Device { get; init; } = EngineDevice.Cpu;
     /// <summary>Extra chat-template variables (enable_thinking, reasoning_effort…), as `--var NAME=VALUE`.</summary>
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
     /// <summary>Continue from the run folder's checkpoint (an error when its inputs or settings differ).</summary>

@@ -30,7 +30,11 @@ public sealed record CollectionOverheadResult(Measurement Forward, Measurement C
 /// </summary>
 public static class CollectionOverhead
 {
-    /// <summary>Runs the measurement: <paramref name="repeat"/> timed runs of each variant after one warm-up.</summary>
+    /// <summary>
+    /// Runs the measurement: <paramref name="repeat"/> timed runs of each variant after one warm-up. Takes the CPU
+    /// engine, not <see cref="IMoeEngine"/>: the timings are the calling thread's CPU time where available
+    /// (Inference.Kernels.Benchmarks.Timing), which measures the CPU engine's forward but not a GPU's.
+    /// </summary>
     public static CollectionOverheadResult Measure(MoeModel model, int pairs, int tokens, int repeat, Precision precision = Precision.Exact, int seed = 0)
     {
         if (pairs < 1 || tokens < 2 || repeat < 1) throw new ArgumentException($"collection overhead: {pairs} pairs, {tokens} tokens, {repeat} runs; expected >= 1, >= 2, >= 1.");

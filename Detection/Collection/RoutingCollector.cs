@@ -50,7 +50,7 @@ public static class RoutingCollector
     /// a bad row fails fast. Returns a result that is not <see cref="CollectionResult.Completed"/> after a stop or a
     /// cancellation (the checkpoint then holds everything counted).
     /// </summary>
-    public static CollectionResult Collect(MoeModel model, string pairsPath, string runDirectory, CollectionOptions? options = null)
+    public static CollectionResult Collect(IMoeEngine model, string pairsPath, string runDirectory, CollectionOptions? options = null)
     {
         options ??= new CollectionOptions();
         if (options.Batch < 1) throw new ArgumentException($"--batch: expected a number of pairs >= 1, got {options.Batch}.");
@@ -151,7 +151,7 @@ public static class RoutingCollector
     }
 
     /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>
-    internal static int RunBatch(MoeModel model, List<EncodedPair> batch, ActivationCounts counts, PairedTTest pairedT, ref long matchedPairs,
+    internal static int RunBatch(IMoeEngine model, List<EncodedPair> batch, ActivationCounts counts, PairedTTest pairedT, ref long matchedPairs,
         ForwardOptions forward, RoutingLogWriter? log, PairCountsFile.Writer pairLog, int topK)
     {
         var sequences = new List<IReadOnlyList<int>>(batch.Count * 2);

@@ -31,7 +31,7 @@ public sealed class TokenLayout
 /// Keys and values of every layer for every sequence of a batch, grown as tokens are appended
 /// (fp32, [length, kvHeads · headDim] per sequence and layer).
 /// </summary>
-public sealed class KvCache
+public sealed class KvCache : Models.IKvCache
 {
     private readonly float[][][] _keys, _values;   // [layer][sequence] → [capacity, width]
     private readonly int[] _lengths;                // [sequence] tokens cached
@@ -77,4 +77,7 @@ public sealed class KvCache
     {
         for (int s = 0; s < added.Count; s++) _lengths[s] += added[s];
     }
+
+    /// <summary>Nothing to free (managed arrays); there so that engine-neutral code can dispose any <see cref="Models.IKvCache"/>.</summary>
+    public void Dispose() { }
 }

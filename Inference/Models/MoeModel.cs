@@ -45,7 +45,7 @@ public sealed class ForwardResult
 /// decoder built by its architecture. Forward passes take a batch of token-id sequences of any lengths and,
 /// optionally, a <see cref="KvCache"/> to continue from.
 /// </summary>
-public sealed class MoeModel : IDisposable
+public sealed class MoeModel : IMoeEngine
 {
     private readonly Checkpoint _weights;
     private readonly WeightMatrix _embedding;   // [V, H]
@@ -94,6 +94,18 @@ public sealed class MoeModel : IDisposable
 
     /// <summary>An empty KV cache for <paramref name="sequences"/> batch rows.</summary>
     public KvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.KeyValueHeadCount * Config.HeadDim);
+
+    /// <summary>"CPU" (the engine's <see cref="IMoeEngine.Description"/>).</summary>
+    public string Description => "CPU";
+
+    IKvCache IMoeEngine.CreateCache(int sequences) => CreateCache(sequences);
+
+    ForwardResult IMoeEngine.Forward(IReadOnlyList<IReadOnlyList<int>> sequences, ForwardOptions? options, IKvCache? cache) => cache switch
+    {
+        null => Forward(sequences, options),
+        KvCache host => Forward(sequences, options, host),
+        _ => throw new ArgumentException($"Forward: the CPU engine was given a {cache.GetType().Name}; it takes only a KvCache made by its CreateCache."),
+    };
 
     /// <summary>
     /// Runs new tokens through the model. <paramref name="sequences"/>[b] are the new ids of batch row b

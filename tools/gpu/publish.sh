@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publishes the `steermoe` command for the GPU machine (which has no dotnet): trimmed, self-contained, one file for
 # linux-x64 (partial trimming: the framework is trimmed, our assemblies are kept whole, and System.Text.Json keeps its
-# reflection serializer, which make-random and the run files use), plus the parity fixtures, the device runbook and the HF baseline script, into one folder (< 64 MiB).
+# reflection serializer, which make-random and the run files use), plus the parity fixtures, the demo's default model
+# and counting pairs (gpu-check's detect check), the device runbook and the HF baseline script, into one folder (< 64 MiB).
 # Usage: tools/gpu/publish.sh [OUTDIR]   (default .build/gpu-bundle)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,6 +21,8 @@ mv "$out/publish/steermoe" "$out/steermoe"
 find "$out/publish" -type f ! -name '*.pdb' -exec mv {} "$out/" \;
 rm -rf "$out/publish"
 cp -r "$root/tests/fixtures/hf-parity" "$out/hf-parity"
+cp -r "$root/models/default" "$out/default-model"
+cp "$root/tools/default-model/data/counting.pairs.jsonl" "$out/"
 cp "$root/tools/gpu/run-on-device.sh" "$root/tools/gpu/hf_bench.py" "$root/tools/gpu/README.md" "$out/"
 size=$(du -sm "$out" | cut -f1)
 echo "published $out: $(du -sh "$out/steermoe" | cut -f1) binary, ${size} MiB in all"

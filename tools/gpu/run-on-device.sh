@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU session's runbook, run from the published bundle (tools/gpu/publish.sh) on the GPU machine, which has no
 # dotnet. Each step fits one device call (< 10 minutes); results go to $OUT (default ./out).
-#   ./run-on-device.sh check   gpu-check on the seven parity fixtures (CPU exact vs GPU exact / fast)
+#   ./run-on-device.sh check   gpu-check on the seven parity fixtures (CPU exact vs GPU exact / fast) and the demo's detect
 #   ./run-on-device.sh olmoe   make-random OLMoE-1B-7B, HF grouped_mm baseline, steermoe bench --device cuda, ratios
 #   ./run-on-device.sh qwen3   the same for Qwen3-30B-A3B with its first 24 layers
 # Models are written to $MODELS (default /tmp/steermoe-models) and deleted after their step (disk is 64 GiB).
@@ -28,7 +28,7 @@ bench_model() {   # name preset [layers]
 
 case "${1:-}" in
   check)
-    ./steermoe gpu-check --fixtures "$here/hf-parity" 2>&1 | tee "$out/gpu-check.txt"
+    ./steermoe gpu-check --fixtures "$here/hf-parity" --detect-model "$here/default-model" --detect-pairs "$here/counting.pairs.jsonl" 2>&1 | tee "$out/gpu-check.txt"
     echo "gpu-check exit code: ${PIPESTATUS[0]}" | tee -a "$out/gpu-check.txt" ;;
   olmoe) bench_model olmoe olmoe-1b-7b ;;
   qwen3) bench_model qwen3-24 qwen3-30b-a3b 24 ;;

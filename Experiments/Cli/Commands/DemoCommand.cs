@@ -12,13 +12,15 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "the run folder (one subfolder per behaviour, demo.csv, report.html)", DefaultValueFactory = _ => "runs/demo" };
         var specs = new Option<string?>("--specs") { Description = $"a folder of behaviour specs (*.yaml); default {DemoRunner.DefaultSpecFolder} of the repository" };
         var seed = new Option<int>("--seed") { Description = "the context seed", DefaultValueFactory = _ => 0 };
-        var command = new Command("demo", "Detect each behaviour's experts, plan, steer both directions with a random-expert control, evaluate, and write CSVs, the registry and a report.") { output, specs, seed };
+        var device = GpuCheckCommand.DeviceOption();
+        var command = new Command("demo", "Detect each behaviour's experts, plan, steer both directions with a random-expert control, evaluate, and write CSVs, the registry and a report.") { output, specs, seed, device };
         command.SetAction(result =>
         {
+            var engine = GpuCheckCommand.ParseEngine(result.GetValue(device)!, "demo");   // no GPU: exit 2 before any work
             var context = new SteerMoEContext(result.GetValue(seed));
             string folder = result.GetValue(specs) ?? Path.Combine(RepositoryRoot(), DemoRunner.DefaultSpecFolder);
             string outDir = result.GetValue(output)!;
-            var table = context.Experiments.RunDemo(DemoRunner.Specs(folder), outDir, Console.WriteLine);
+            var table = context.Experiments.RunDemo(DemoRunner.Specs(folder), outDir, Console.WriteLine, engine);
             Console.WriteLine();
             Console.WriteLine($"{"behaviour",-18} {"direction",-19} {"N/M",5} {"evaluator",-18} {"before",7} {"steered",8} {"random",7} {"p(steered)",11}");
             foreach (var row in table.Rows)

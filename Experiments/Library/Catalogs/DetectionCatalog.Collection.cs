@@ -49,7 +49,7 @@ public sealed partial class DetectionCatalog
         if (pairInference.Resamples < 0 || pairInference.Resamples == 1) throw new ArgumentException($"--resamples: {pairInference.Resamples}; expected 0 (no resampling) or at least 2.");
         if (pairInference.StabilityTop <= 0) throw new ArgumentException($"--stability-top: {pairInference.StabilityTop} is not a positive number of experts.");
         var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
-        using var model = MoeModel.Load(modelDirectory);
+        using var model = MoeEngine.Load(modelDirectory, options.Device);
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
         if (!result.Completed) return new DetectionRun(result, runDirectory, []);
         var files = new List<string>();
@@ -124,7 +124,7 @@ public sealed partial class DetectionCatalog
         return variables;
     }
 
-    private static JsonObject RunRecord(MoeModel model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId)
+    private static JsonObject RunRecord(IMoeEngine model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId)
     {
         var c = model.Config;
         var inputs = result.Inputs;
@@ -136,7 +136,7 @@ public sealed partial class DetectionCatalog
             ["model"] = new JsonObject
             {
                 ["directory"] = Path.GetFullPath(model.Directory), ["architecture"] = c.Architecture,
-                ["layers"] = c.LayerCount, ["experts"] = c.ExpertCount, ["top_k"] = c.TopK,
+                ["layers"] = c.LayerCount, ["experts"] = c.ExpertCount, ["top_k"] = c.TopK, ["engine"] = model.Description,
                 ["files_sha256"] = new JsonObject(inputs.ModelFiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
             },
             ["tokenizer"] = new JsonObject { ["path"] = Path.GetFullPath(options.Tokenizer ?? model.Directory), ["sha256"] = inputs.Tokenizer },

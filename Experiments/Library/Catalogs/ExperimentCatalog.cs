@@ -29,10 +29,12 @@ public sealed partial class ExperimentCatalog
     /// Runs, or resumes, a steering experiment: routing counts of the detection pairs, rankings, one plan per
     /// cell, steered generation on the evaluation prompts and the spec's evaluators, into <paramref name="runDirectory"/>
     /// (registry.sqlite, results.csv, counts.csv, ranking.*.csv, cells/*/plan.json and outputs.jsonl).
+    /// <paramref name="device"/>: where detection and generation run (the device is not part of the resume fingerprint).
     /// </summary>
-    public IReadOnlyList<CellRecord> RunSteering(ExperimentSpec spec, string runDirectory, string? neutralTextPath = null, Action<string>? log = null)
+    public IReadOnlyList<CellRecord> RunSteering(ExperimentSpec spec, string runDirectory, string? neutralTextPath = null, Action<string>? log = null,
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu)
     {
-        using var executor = new Evaluation.SteeringExperimentExecutor(new Evaluation.SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath });
+        using var executor = new Evaluation.SteeringExperimentExecutor(new Evaluation.SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath, Device = device });
         return Run(spec, runDirectory, executor, log);
     }
 }
@@ -41,6 +43,7 @@ public sealed partial class ExperimentCatalog
 public sealed partial class ExperimentCatalog
 {
     /// <summary>Runs every behaviour spec into a subfolder of <paramref name="outDir"/>; writes demo.csv and report.html; returns the before/after table.</summary>
-    public Data.Tables.CsvTable RunDemo(IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null) =>
-        Demo.DemoRunner.Run(_context, specPaths, outDir, log);
+    public Data.Tables.CsvTable RunDemo(IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null,
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu) =>
+        Demo.DemoRunner.Run(_context, specPaths, outDir, log, device);
 }

@@ -13,6 +13,9 @@ public sealed partial class ModelCatalog
     /// <summary>Loads a Hugging Face model folder (config.json + safetensors, memory-mapped).</summary>
     public MoeModel Load(string directory) => MoeModel.Load(directory);
 
+    /// <summary>Loads a model folder on <paramref name="device"/>: the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
+    public IMoeEngine Load(string directory, EngineDevice device) => MoeEngine.Load(directory, device);
+
     /// <summary>Architecture, shape, parameters, dtypes and memory of a model folder.</summary>
     public ModelSummary Inspect(string directory)
     {

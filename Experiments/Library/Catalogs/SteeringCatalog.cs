@@ -48,10 +48,11 @@ public sealed partial class SteeringCatalog
 {
     /// <summary>
     /// Loads a model folder with its tokenizer and chat template for generation; a plan given here is checked
-    /// against the model's config.json before any weights are read.
+    /// against the model's config.json before any weights are read. <paramref name="device"/>: CPU engine or CUDA backend.
     /// </summary>
-    public Generation.SteeredGenerator LoadGenerator(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan") =>
-        Generation.SteeredGenerator.Load(modelDirectory, plan, planSource);
+    public Generation.SteeredGenerator LoadGenerator(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan",
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu) =>
+        Generation.SteeredGenerator.Load(modelDirectory, plan, planSource, device);
 
     /// <summary>Generates from every prompt (batched), steered by <paramref name="plan"/> when given.</summary>
     public IReadOnlyList<Generation.GeneratedText> Generate(Generation.SteeredGenerator generator, IReadOnlyList<Generation.GenerationPrompt> prompts,

@@ -24,7 +24,8 @@ public static class DemoRunner
     }
 
     /// <summary>Runs (or resumes) every spec into <paramref name="outDir"/>/{spec name}; returns the before/after table, also written as demo.csv, and writes report.html.</summary>
-    public static CsvTable Run(SteerMoEContext context, IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null)
+    public static CsvTable Run(SteerMoEContext context, IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null,
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu)
     {
         var specs = specPaths.Select(context.Experiments.LoadSpec).ToArray();
         var duplicate = specs.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
@@ -34,7 +35,7 @@ public static class DemoRunner
         foreach (var spec in specs)
         {
             string runDir = Path.Combine(outDir, spec.Name);
-            var cells = context.Experiments.RunSteering(spec, runDir, log: log);
+            var cells = context.Experiments.RunSteering(spec, runDir, log: log, device: device);
             rows.AddRange(SummaryRows(spec.Name, cells));
         }
         var table = new CsvTable(SummaryColumns, rows, "demo.csv");

@@ -6,7 +6,7 @@ namespace SteerMoE.Research.Evaluation;
 /// <summary>What an evaluator may need to be built: the unsteered model (for the fluency proxy) and the numeric mode.</summary>
 /// <param name="Unsteered">The model, run without steering.</param>
 /// <param name="Precision">Numeric mode of any model pass the evaluator makes.</param>
-public sealed record EvaluatorResources(MoeModel Unsteered, Precision Precision = Precision.Exact);
+public sealed record EvaluatorResources(IMoeEngine Unsteered, Precision Precision = Precision.Exact);
 
 /// <summary>
 /// Evaluators by id. The built-in ones: <c>context-match</c> (faithfulness), <c>refusal</c> (safety),

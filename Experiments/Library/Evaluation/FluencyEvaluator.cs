@@ -8,7 +8,7 @@ namespace SteerMoE.Research.Evaluation;
 /// Fluency proxy: the perplexity of the generated tokens under the unsteered model, teacher-forced after the
 /// prompt: exp(mean over output tokens of −log p(token | prompt, earlier output)). Null for an empty output.
 /// </summary>
-public sealed class FluencyEvaluator(MoeModel unsteered, Precision precision = Precision.Exact) : IEvaluator
+public sealed class FluencyEvaluator(IMoeEngine unsteered, Precision precision = Precision.Exact) : IEvaluator
 {
     /// <summary>The registry id.</summary>
     public const string DefaultId = "fluency";
@@ -21,7 +21,7 @@ public sealed class FluencyEvaluator(MoeModel unsteered, Precision precision = P
     public double? Score(GeneratedText output) => Perplexity(unsteered, output.PromptIds, output.OutputIds, precision);
 
     /// <summary>Perplexity of <paramref name="continuation"/> after <paramref name="prompt"/> (null when the continuation is empty).</summary>
-    public static double? Perplexity(MoeModel model, IReadOnlyList<int> prompt, IReadOnlyList<int> continuation, Precision precision = Precision.Exact)
+    public static double? Perplexity(IMoeEngine model, IReadOnlyList<int> prompt, IReadOnlyList<int> continuation, Precision precision = Precision.Exact)
     {
         if (continuation.Count == 0) return null;
         var ids = prompt.Concat(continuation).ToArray();

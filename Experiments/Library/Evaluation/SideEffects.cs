@@ -18,7 +18,7 @@ public sealed record SideEffectReport(int Tokens, double MeanKl, double MaxKl, I
 public static class SideEffects
 {
     /// <summary>Compares the unsteered and steered passes over <paramref name="texts"/> (token ids, one sequence each).</summary>
-    public static SideEffectReport Measure(MoeModel model, IReadOnlyList<int[]> texts, IRouterRewrite steering, Precision precision = Precision.Exact)
+    public static SideEffectReport Measure(IMoeEngine model, IReadOnlyList<int[]> texts, IRouterRewrite steering, Precision precision = Precision.Exact)
     {
         if (texts.Count == 0 || texts.Any(t => t.Length == 0)) throw new ArgumentException("side effects: need at least one non-empty text.");
         var plain = new TopKRecorder(model.Config.LayerCount);

@@ -18,6 +18,8 @@ public sealed record SteeringExecutorOptions
     public EvaluatorRegistry Evaluators { get; init; } = new();
     /// <summary>A text file (one text a line) for the side-effect measures; the evaluation prompts when null.</summary>
     public string? NeutralTextPath { get; init; }
+    /// <summary>Where the model runs (detection and generation): the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
+    public Inference.Models.EngineDevice Device { get; init; } = Inference.Models.EngineDevice.Cpu;
 }
 
 /// <summary>
@@ -73,7 +75,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             _prompts = EvaluationPrompts.FromPairs(e, Path.GetFileName(pairsPath));
             if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of {pairs.Count} pairs leaves no evaluation prompts.");
         }
-        _generator = SteeredGenerator.Load(spec.Resolve(spec.Model));
+        _generator = SteeredGenerator.Load(spec.Resolve(spec.Model), device: _options.Device);
         AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, string?>
         {
             ["name"] = spec.Name, ["model"] = Path.GetFullPath(spec.Resolve(spec.Model)), ["pairs"] = Path.GetFullPath(pairsPath),
@@ -95,7 +97,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             }
             bool resume = File.Exists(Path.Combine(detectionDir, "checkpoint.json"));
             run.Context.Detection.Collect(spec.Resolve(spec.Model), detectionPairs, detectionDir,
-                new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume });
+                new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume, Device = _options.Device });
         }
         // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
         foreach (string metric in spec.Metrics)

@@ -41,7 +41,7 @@ public sealed class SteeredGenerator : IDisposable
 {
     private readonly HashSet<int> _stopTokens;
 
-    private SteeredGenerator(MoeModel model, Tokenizer tokenizer, ChatTemplate? template)
+    private SteeredGenerator(IMoeEngine model, Tokenizer tokenizer, ChatTemplate? template)
     {
         Model = model; Tokenizer = tokenizer; Template = template;
         _stopTokens = [.. model.Config.EosTokenIds];
@@ -49,8 +49,8 @@ public sealed class SteeredGenerator : IDisposable
         Shape = new ModelShape(model.Config.LayerCount, model.Config.ExpertCount, model.Config.TopK);
     }
 
-    /// <summary>The model.</summary>
-    public MoeModel Model { get; }
+    /// <summary>The model (the CPU engine, or the CUDA backend when loaded with <see cref="EngineDevice.Cuda"/>).</summary>
+    public IMoeEngine Model { get; }
     /// <summary>Its tokenizer (tokenizer.json).</summary>
     public Tokenizer Tokenizer { get; }
     /// <summary>Its chat template, or null when the folder has none (prompts are then the user text as it is).</summary>
@@ -63,10 +63,12 @@ public sealed class SteeredGenerator : IDisposable
     /// <summary>
     /// Loads a model folder (config.json, safetensors, tokenizer.json, and the chat template of
     /// tokenizer_config.json or chat_template.jinja when there is one). When <paramref name="plan"/> is given it is
-    /// checked against the config first, before any weights are read.
+    /// checked against the config first, before any weights are read. <paramref name="device"/>: the engine to run on
+    /// (CUDA: no driver or GPU is a CudaException before any file is read).
     /// </summary>
-    public static SteeredGenerator Load(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan")
+    public static SteeredGenerator Load(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan", EngineDevice device = EngineDevice.Cpu)
     {
+        if (device == EngineDevice.Cuda) _ = Inference.Cuda.Driver.CudaDevice.Current;
         if (!Directory.Exists(modelDirectory)) throw new DirectoryNotFoundException($"{modelDirectory}: no such model folder.");
         if (plan != null) plan.Validate(ModelShape.FromModelFolder(modelDirectory), planSource);
         string tokenizerPath = Path.Combine(modelDirectory, "tokenizer.json");
@@ -79,7 +81,7 @@ public sealed class SteeredGenerator : IDisposable
             try { template = ChatTemplate.Load(modelDirectory); }
             catch (FormatException e) when (e.Message.Contains("has no chat template")) { template = null; }
         }
-        var model = MoeModel.Load(modelDirectory);
+        var model = MoeEngine.Load(modelDirectory, device);
         return new SteeredGenerator(model, tokenizer, template);
     }
 
@@ -119,7 +121,7 @@ public sealed class SteeredGenerator : IDisposable
         var firstLogits = new float[batch][];
         var randoms = Enumerable.Range(0, batch).Select(i => new Random(PromptSeed(settings.Seed, i))).ToArray();
         var done = new bool[batch];
-        var cache = Model.CreateCache(batch);
+        using var cache = Model.CreateCache(batch);
         var result = Model.Forward(promptIds, forward, cache);
         for (int step = 0; step < settings.MaxNewTokens; step++)
         {

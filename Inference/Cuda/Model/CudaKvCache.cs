@@ -1,4 +1,5 @@
 using SteerMoE.Research.Inference.Cuda.Driver;
+using SteerMoE.Research.Inference.Models;
 
 namespace SteerMoE.Research.Inference.Cuda.Model;
 
@@ -6,7 +7,7 @@ namespace SteerMoE.Research.Inference.Cuda.Model;
 /// The KV cache of a <see cref="CudaModel"/> in device memory: per layer, keys and values [B, capacity, kvHeads · headDim]
 /// fp32 (both precision modes), grown (reallocated and copied) when a pass needs more positions.
 /// </summary>
-public sealed unsafe class CudaKvCache : IDisposable
+public sealed unsafe class CudaKvCache : IKvCache
 {
     private readonly DeviceBuffer?[] _keys, _values;
     private readonly int[] _lengths;

@@ -15,7 +15,7 @@ namespace SteerMoE.Research.Inference.Cuda.Model;
 /// and <see cref="Generate"/>. docs/CONTRACTS.md §16 says what each precision computes and how the hooks are called.
 /// Not thread-safe: one pass at a time.
 /// </summary>
-public sealed unsafe class CudaModel : IDisposable
+public sealed unsafe class CudaModel : IMoeEngine
 {
     private const int NormThreads = 256, AttentionThreads = 128, SortThreads = 256;
     private readonly MoeModel _cpu;
@@ -27,6 +27,7 @@ public sealed unsafe class CudaModel : IDisposable
     private readonly CuBlas _blas;
     private readonly CudaKernels _kernels;
     private readonly Workspace _ws = new();
+    private bool _ownsCpu;   // Load(directory): the CPU model is this engine's, disposed with it
 
     private CudaModel(MoeModel cpu)
     {
@@ -52,6 +53,22 @@ public sealed unsafe class CudaModel : IDisposable
     /// <summary>Copies a loaded CPU model to the GPU (the CPU model must stay open while this one is used).</summary>
     public static CudaModel Load(MoeModel cpu) => new(cpu);
 
+    /// <summary>
+    /// Loads the model folder <paramref name="directory"/> on the CPU (memory-mapped) and copies it to the GPU; the
+    /// CPU model is owned by the returned engine and closed with it. Throws <see cref="Native.CudaException"/>
+    /// (no driver or GPU) before the model is read.
+    /// </summary>
+    public static CudaModel Load(string directory)
+    {
+        _ = CudaDevice.Current;
+        var cpu = MoeModel.Load(directory);
+        try { return new CudaModel(cpu) { _ownsCpu = true }; }
+        catch { cpu.Dispose(); throw; }
+    }
+
+    /// <summary>The model folder (the CPU model's).</summary>
+    public string Directory => _cpu.Directory;
+
     /// <summary>The model's config.</summary>
     public ModelConfig Config => _cpu.Config;
     /// <summary>Device, NVRTC and cuBLAS versions.</summary>
@@ -65,6 +82,15 @@ public sealed unsafe class CudaModel : IDisposable
 
     /// <summary>An empty device KV cache for <paramref name="sequences"/> batch rows.</summary>
     public CudaKvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.KeyValueHeadCount * Config.HeadDim);
+
+    IKvCache IMoeEngine.CreateCache(int sequences) => CreateCache(sequences);
+
+    ForwardResult IMoeEngine.Forward(IReadOnlyList<IReadOnlyList<int>> sequences, ForwardOptions? options, IKvCache? cache) => cache switch
+    {
+        null => Forward(sequences, options),
+        CudaKvCache device => Forward(sequences, options, device),
+        _ => throw new ArgumentException($"Forward: the CUDA engine was given a {cache.GetType().Name}; it takes only a CudaKvCache made by its CreateCache."),
+    };
 
     // ---- launches and copies on the model's stream ----
 
@@ -474,7 +500,7 @@ public sealed unsafe class CudaModel : IDisposable
         return tokens.ToArray();
     }
 
-    /// <summary>Frees the device memory (weights, scratch, stream, cuBLAS handle).</summary>
+    /// <summary>Frees the device memory (weights, scratch, stream, cuBLAS handle), and the CPU model when <see cref="Load(string)"/> loaded it.</summary>
     public void Dispose()
     {
         _ws.Dispose();
@@ -500,5 +526,6 @@ public sealed unsafe class CudaModel : IDisposable
         if (_finalNorm.Bias is { } fnb) buffers.Add(fnb);
         if (_lmHead.Bias is { } lb) buffers.Add(lb);
         foreach (var b in buffers) b.Dispose();
+        if (_ownsCpu) _cpu.Dispose();
     }
 }
