@@ -170,23 +170,7 @@ public sealed class MoeModel : IMoeEngine
     /// greedy (argmax, lowest id on ties) at temperature 0, else seeded sampling with temperature and top-p.
     /// Returns prompt + generated ids; stops early at a stop token (included).
     /// </summary>
-    public int[] Generate(IReadOnlyList<int> prompt, GenerationOptions options)
-    {
-        if (prompt.Count == 0) throw new ArgumentException("Generate: the prompt is empty.");
-        var forward = new ForwardOptions { Precision = options.Precision, Rewrite = options.Rewrite, Observer = options.Observer };
-        var cache = CreateCache(1);
-        var tokens = new List<int>(prompt);
-        var random = new Random(options.Seed);
-        var result = Forward([prompt], forward, cache);
-        for (int step = 0; step < options.MaxNewTokens; step++)
-        {
-            int next = Sampling.Next(result.LastLogits, options.Temperature, options.TopP, random);
-            tokens.Add(next);
-            if (options.StopTokens.Contains(next) || step == options.MaxNewTokens - 1) break;
-            result = Forward([new[] { next }], forward, cache);
-        }
-        return tokens.ToArray();
-    }
+    public int[] Generate(IReadOnlyList<int> prompt, GenerationOptions options) => Sampling.Generate(this, prompt, options);
 
     /// <summary>Unmaps the checkpoint; the model must not be used afterwards.</summary>
     public void Dispose() => _weights.Dispose();
@@ -213,9 +197,32 @@ public sealed record GenerationOptions
     public IRoutingObserver? Observer { get; init; }
 }
 
-/// <summary>Next-token choice from a logits row.</summary>
+/// <summary>Next-token choice from a logits row, and the generation loop every engine shares.</summary>
 public static class Sampling
 {
+    /// <summary>
+    /// The generation loop of <see cref="IMoeEngine.Generate"/>: one prefill of <paramref name="prompt"/>, then one
+    /// cached decode step per new token, each chosen by <see cref="Next"/>. Returns prompt + generated ids; stops
+    /// early at a stop token (included).
+    /// </summary>
+    public static int[] Generate(IMoeEngine engine, IReadOnlyList<int> prompt, GenerationOptions options)
+    {
+        if (prompt.Count == 0) throw new ArgumentException("Generate: the prompt is empty.");
+        var forward = new ForwardOptions { Precision = options.Precision, Rewrite = options.Rewrite, Observer = options.Observer };
+        using var cache = engine.CreateCache(1);
+        var tokens = new List<int>(prompt);
+        var random = new Random(options.Seed);
+        var result = engine.Forward([prompt], forward, cache);
+        for (int step = 0; step < options.MaxNewTokens; step++)
+        {
+            int next = Next(result.LastLogits, options.Temperature, options.TopP, random);
+            tokens.Add(next);
+            if (options.StopTokens.Contains(next) || step == options.MaxNewTokens - 1) break;
+            result = engine.Forward([new[] { next }], forward, cache);
+        }
+        return tokens.ToArray();
+    }
+
     /// <summary>Greedy (temperature 0) or temperature / top-p sampling from logits [V].</summary>
     public static int Next(ReadOnlySpan<float> logits, double temperature, double topP, Random random)
     {

@@ -482,23 +482,7 @@ public sealed unsafe class CudaModel : IMoeEngine
     }
 
     /// <summary>As <see cref="MoeModel.Generate"/>, with the KV cache on the GPU: greedy at temperature 0, else seeded sampling.</summary>
-    public int[] Generate(IReadOnlyList<int> prompt, GenerationOptions options)
-    {
-        if (prompt.Count == 0) throw new ArgumentException("Generate: the prompt is empty.");
-        var forward = new ForwardOptions { Precision = options.Precision, Rewrite = options.Rewrite, Observer = options.Observer };
-        using var cache = CreateCache(1);
-        var tokens = new List<int>(prompt);
-        var random = new Random(options.Seed);
-        var result = Forward([prompt], forward, cache);
-        for (int step = 0; step < options.MaxNewTokens; step++)
-        {
-            int next = Sampling.Next(result.LastLogits, options.Temperature, options.TopP, random);
-            tokens.Add(next);
-            if (options.StopTokens.Contains(next) || step == options.MaxNewTokens - 1) break;
-            result = Forward([new[] { next }], forward, cache);
-        }
-        return tokens.ToArray();
-    }
+    public int[] Generate(IReadOnlyList<int> prompt, GenerationOptions options) => Sampling.Generate(this, prompt, options);
 
     /// <summary>Frees the device memory (weights, scratch, stream, cuBLAS handle), and the CPU model when <see cref="Load(string)"/> loaded it.</summary>
     public void Dispose()
