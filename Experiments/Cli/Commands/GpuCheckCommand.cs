@@ -57,11 +57,7 @@ internal static class GpuCheckCommand
         Console.WriteLine($"models: {string.Join(", ", models.Select(Path.GetFileName))} ({root})");
         var detect = DetectInputs(detectModel, detectPairs);
         Console.WriteLine(detect is { } d ? $"detect: {d.Pairs} on {d.Model}" : "detect: skipped (no models/default or counting.pairs.jsonl found; give --detect-model and --detect-pairs)");
-        if (!CudaDevice.Available)
-        {
-            Console.Error.WriteLine($"steermoe: error: gpu-check: {CudaDevice.Description}");
-            return 2;
-        }
+        RequireGpu("gpu-check");
         Console.WriteLine($"device: {CudaDevice.Description}");
         var all = new List<ParityCheck>();
         foreach (var dir in models)
@@ -117,13 +113,17 @@ internal static class GpuCheckCommand
     /// <summary>The `--baseline` option of `bench --device cuda`: hf_bench.py's JSON, for ratios in the same run.</summary>
     public static Option<string?> BaselineOption() => new("--baseline") { Description = "with --device cuda: tools/gpu/hf_bench.py's JSON of the same model on the same machine; prints the ratios" };
 
-    /// <summary>True for --device cuda, false for cpu; anything else is a usage error.</summary>
-    public static bool IsCuda(string device) => device switch
+    /// <summary>True for --device cuda, false for cpu; anything else is a usage error (<see cref="MoeEngine.ParseDevice"/>).</summary>
+    public static bool IsCuda(string device) => MoeEngine.ParseDevice(device) == EngineDevice.Cuda;
+
+    /// <summary>
+    /// No usable GPU: an <see cref="ArgumentException"/> "<paramref name="what"/>: CUDA: libcuda.so.1 ... not found",
+    /// which the command runner prints as one line with exit code 2.
+    /// </summary>
+    private static void RequireGpu(string what)
     {
-        "cpu" => false,
-        "cuda" => true,
-        _ => throw new ArgumentException($"--device: expected cpu or cuda, got '{device}'."),
-    };
+        if (!CudaDevice.Available) throw new ArgumentException($"{what}: {CudaDevice.Description}");
+    }
 
     /// <summary>
     /// The engine of a `--device` value for <paramref name="command"/>; cuda without a driver or GPU is an
@@ -132,18 +132,14 @@ internal static class GpuCheckCommand
     public static EngineDevice ParseEngine(string device, string command)
     {
         if (!IsCuda(device)) return EngineDevice.Cpu;
-        if (!CudaDevice.Available) throw new ArgumentException($"{command} --device cuda: {CudaDevice.Description}");
+        RequireGpu($"{command} --device cuda");
         return EngineDevice.Cuda;
     }
 
     /// <summary>`trace --device cuda`: the trace file of the CPU engine's `trace`, computed by the CUDA backend.</summary>
     public static int Trace(string dir, TraceRequest request, string? planPath)
     {
-        if (!CudaDevice.Available)
-        {
-            Console.Error.WriteLine($"steermoe: error: trace --device cuda: {CudaDevice.Description}");
-            return 2;
-        }
+        RequireGpu("trace --device cuda");
         using var cpu = MoeModel.Load(dir);
         using var gpu = CudaModel.Load(cpu);
         var c = cpu.Config;
@@ -157,11 +153,7 @@ internal static class GpuCheckCommand
     public static int Bench(string dir, Precision[] precisions, int? promptTokens, int? batch, int decodeSteps, int runs, string? baselinePath)
     {
         var baseline = baselinePath is null ? null : BaselineNumbers.Load(baselinePath);
-        if (!CudaDevice.Available)
-        {
-            Console.Error.WriteLine($"steermoe: error: bench --device cuda: {CudaDevice.Description}");
-            return 2;
-        }
+        RequireGpu("bench --device cuda");
         using var cpu = MoeModel.Load(dir);
         var c = cpu.Config;
         var load = System.Diagnostics.Stopwatch.StartNew();
