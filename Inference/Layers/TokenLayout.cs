@@ -15,6 +15,10 @@ public sealed class TokenLayout
         for (int s = 0; s < newLengths.Count; s++)
             for (int i = 0; i < newLengths[s]; i++) { Sequence[r] = s; Position[r] = pastLengths[s] + i; r++; }
         MaxLength = n == 0 ? 0 : Position.Max() + 1;
+        var last = new List<(int, int)>();
+        int end = 0;
+        for (int s = 0; s < newLengths.Count; s++) { end += newLengths[s]; if (newLengths[s] > 0) last.Add((s, end - 1)); }
+        LastRows = last;
     }
 
     /// <summary>[N] batch row of each token.</summary>
@@ -25,6 +29,8 @@ public sealed class TokenLayout
     public int Count => Sequence.Length;
     /// <summary>Largest position + 1 (the sequence length the rope sees).</summary>
     public int MaxLength { get; }
+    /// <summary>The row of each sequence's last new token, for the sequences with new tokens (whose next-token logits a pass returns).</summary>
+    public IReadOnlyList<(int Sequence, int Row)> LastRows { get; }
 }
 
 /// <summary>

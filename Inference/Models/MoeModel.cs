@@ -149,9 +149,7 @@ public sealed class MoeModel : IMoeEngine
             logits = new float[(long)n * vocab];
             _lmHead.Apply(normed, logits, n, options.Precision);
         }
-        var lastRows = new List<(int Sequence, int Row)>();
-        int end = 0;
-        for (int s = 0; s < lengths.Length; s++) { end += lengths[s]; if (lengths[s] > 0) lastRows.Add((s, end - 1)); }
+        var lastRows = layout.LastRows;
         if (logits is not null)
             foreach (var (s, r) in lastRows) logits.AsSpan(r * vocab, vocab).CopyTo(last.AsSpan(s * vocab));
         else if (lastRows.Count > 0)

@@ -232,9 +232,7 @@ public sealed unsafe class CudaModel : IMoeEngine
 
         float[]? logits = null;
         var last = new float[sequences.Count * vocab];   // [B, V]
-        var lastRows = new List<(int Sequence, int Row)>();
-        int end = 0;
-        for (int s = 0; s < lengths.Length; s++) { end += lengths[s]; if (lengths[s] > 0) lastRows.Add((s, end - 1)); }
+        var lastRows = layout.LastRows;
         ulong normedRows = n > 0 ? _ws.Device("normed", (long)n * hidden * 4) : 0;
         if (options.ReturnLogits && n > 0)
         {
