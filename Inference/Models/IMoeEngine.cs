@@ -37,6 +37,8 @@ public interface IKvCache : IDisposable
     int SequenceCount { get; }
     /// <summary>Tokens cached per sequence.</summary>
     IReadOnlyList<int> Lengths { get; }
+    /// <summary>Bytes the cache holds (keys and values).</summary>
+    long ByteCount { get; }
 }
 
 /// <summary>Where an engine runs: `--device cpu|cuda`.</summary>

@@ -174,7 +174,7 @@ internal static class GpuCheckCommand
             {
                 double? reference = baseline is null ? null : p.Name == "prefill" ? baseline.Prefill : p.Batch == 1 ? baseline.DecodeBatch1 : p.Batch == 32 ? baseline.DecodeBatch32 : null;
                 string refText = reference is { } r ? $"{r,10:F1} {p.TokensPerSecond / r,6:F2}x" : $"{"-",10} {"-",7}";
-                Console.WriteLine($"{precision.Name(),-9} {p.Name,-8} {p.Batch,5} {p.TokensPerRun,8} {p.MedianSeconds,9:F4} {p.TokensPerSecond,11:F1} {refText}");
+                Console.WriteLine($"{precision.Name(),-9} {p.Name,-8} {p.Batch,5} {p.TokensPerRun,8} {p.Time.MedianSeconds,9:F4} {p.TokensPerSecond,11:F1} {refText}");
             }
             Console.WriteLine($"routing captured ({precision.Name()} prefill runs): {routed} top-k choices counted");
         }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SteerMoE.Research.Inference.Cuda.Model;
+using SteerMoE.Research.Inference.Kernels.Benchmarks;
 using SteerMoE.Research.Inference.Models;
-using SteerMoE.Research.Inference.Routing;
+using SteerMoE.Research.Inference.Models.Benchmarks;
 
 namespace SteerMoE.Research.Inference.Cuda.Benchmarks;
 
@@ -21,15 +21,6 @@ public sealed record CudaBenchmarkOptions
     public int Runs { get; init; } = 3;
     /// <summary>Numeric mode.</summary>
     public Precision Precision { get; init; } = Precision.Fast;
-}
-
-/// <summary>One timed phase: tokens per run and the run times in seconds.</summary>
-public sealed record CudaPhase(string Name, int Batch, long TokensPerRun, IReadOnlyList<double> Seconds)
-{
-    /// <summary>Median seconds a run.</summary>
-    public double MedianSeconds => Seconds.Order().ElementAt(Seconds.Count / 2);
-    /// <summary>Tokens per second of the median run.</summary>
-    public double TokensPerSecond => TokensPerRun / MedianSeconds;
 }
 
 /// <summary>The baseline's tokens/s (hf_bench.py's JSON: prefill_tokens_per_s, decode_b1_tokens_per_s, decode_b32_tokens_per_s).</summary>
@@ -55,51 +46,29 @@ public sealed record BaselineNumbers(string Source, double Prefill, double Decod
 public static class CudaModelBenchmark
 {
     /// <summary>Runs the phases; <paramref name="progress"/> gets a line per phase.</summary>
-    public static (IReadOnlyList<CudaPhase> Phases, long RoutedTopK) Run(MoeModel cpu, CudaModel gpu, CudaBenchmarkOptions options, Action<string>? progress = null)
+    public static (IReadOnlyList<PhaseResult> Phases, long RoutedTopK) Run(MoeModel cpu, CudaModel gpu, CudaBenchmarkOptions options, Action<string>? progress = null)
     {
         if (options.PromptTokens < 1 || options.PrefillBatch < 1 || options.DecodeSteps < 1 || options.Runs < 1 || options.DecodeBatches.Any(b => b < 1))
             throw new ArgumentException("bench --device cuda: prompt tokens, batches, decode steps and runs must be at least 1.");
         var random = new Random(0);
-        int vocab = cpu.Config.VocabSize;
-        int[][] Prompts(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(0, vocab)).ToArray()).ToArray();
-        var phases = new List<CudaPhase>();
-        var counter = new TopKCounter();
+        var config = cpu.Config;
+        var flops = new FlopCounter(config);
+        int[][] Prompts(int batch) => Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(0, config.VocabSize)).ToArray()).ToArray();
+        var phases = new List<PhaseResult>();
+        var counter = new ModelBenchmark.TopKCounter(config.LayerCount, Math.Max(1, config.ExpertCount));
         var prompts = Prompts(options.PrefillBatch);
-        var prefill = new List<double>();
-        for (int run = 0; run <= options.Runs; run++)
-        {
-            var sw = Stopwatch.StartNew();
-            gpu.Forward(prompts, new ForwardOptions { Precision = options.Precision, Observer = counter });
-            if (run > 0) prefill.Add(sw.Elapsed.TotalSeconds);
-        }
-        phases.Add(new CudaPhase("prefill", options.PrefillBatch, (long)options.PrefillBatch * options.PromptTokens, prefill));
+        var prefillOptions = new ForwardOptions { Precision = options.Precision, Observer = counter };
+        // Forward returns after the stream is synchronised (the last logits are copied back), so host timing is the GPU's.
+        var prefill = Timing.Measure(_ => gpu.Forward(prompts, prefillOptions), warmup: 1, minRuns: options.Runs, minSeconds: 0, maxRuns: options.Runs);
+        phases.Add(new PhaseResult("prefill", options.PrefillBatch, (long)options.PrefillBatch * options.PromptTokens,
+            options.PrefillBatch * flops.Prefill(options.PromptTokens), prefill));
         progress?.Invoke($"prefill {options.PrefillBatch} x {options.PromptTokens}: {phases[^1].TokensPerSecond:F0} tokens/s");
         foreach (int batch in options.DecodeBatches)
         {
-            var contexts = Prompts(batch);
-            var times = new List<double>();
-            for (int run = 0; run <= options.Runs; run++)
-            {
-                using var cache = gpu.CreateCache(batch);
-                var result = gpu.Forward(contexts, new ForwardOptions { Precision = options.Precision }, cache);
-                var sw = Stopwatch.StartNew();
-                for (int step = 0; step < options.DecodeSteps; step++)
-                {
-                    var next = new int[batch][];
-                    for (int b = 0; b < batch; b++) next[b] = [Sampling.Next(result.LastLogits.AsSpan(b * vocab, vocab), 0, 1, random)];
-                    result = gpu.Forward(next, new ForwardOptions { Precision = options.Precision }, cache);
-                }
-                if (run > 0) times.Add(sw.Elapsed.TotalSeconds);
-            }
-            phases.Add(new CudaPhase("decode", batch, (long)batch * options.DecodeSteps, times));
+            var decode = ModelBenchmark.MeasureDecode(gpu, Prompts(batch), options.Precision, options.DecodeSteps, options.Runs, out _);
+            phases.Add(new PhaseResult("decode", batch, (long)batch * options.DecodeSteps, batch * flops.Decode(options.PromptTokens, options.DecodeSteps), decode));
             progress?.Invoke($"decode batch {batch}: {phases[^1].TokensPerSecond:F1} tokens/s");
         }
-        return (phases, counter.Count);
-    }
-
-    private sealed class TopKCounter : IRoutingObserver
-    {
-        public long Count;
-        public void OnRouting(in RoutingBatch batch) => Count += batch.TopKIndex.Length;
+        return (phases, counter.Total);
     }
 }

@@ -63,7 +63,7 @@ public static class ModelBenchmark
         double loadSeconds = Timing.Now() - start;
         var config = model.Config;
         if (options.PromptTokens + options.DecodeSteps > config.MaxPositions)
-            throw new ArgumentException($"--prompt-tokens + --decode-steps: {options.PromptTokens + options.DecodeSteps} exceeds the model's max positions {config.MaxPositions} ({Path.Combine(directory, config.Source)}).");
+            throw new ArgumentException($"--prompt-tokens + --decode-steps: {options.PromptTokens + options.DecodeSteps} exceeds the model's max positions {config.MaxPositions} ({config.Source}).");
         var flops = new FlopCounter(config);
         var random = new Random(1234);
         int[][] Prompts(int count) => [.. Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(config.VocabSize)).ToArray())];
@@ -82,7 +82,7 @@ public static class ModelBenchmark
             progress?.Invoke($"{precision.Name()}: prefill {options.Batch}x{options.PromptTokens} median {prefill.MedianSeconds:F3} s");
             foreach (int batch in options.Batch == 1 ? [1] : new[] { 1, options.Batch })
             {
-                var decode = MeasureDecode(model, Prompts(batch), precision, options, out long bytes);
+                var decode = MeasureDecode(model, Prompts(batch), precision, options.DecodeSteps, options.Runs, out long bytes);
                 kvBytes = Math.Max(kvBytes, bytes);
                 phases.Add(new PhaseResult("decode", batch, (long)batch * options.DecodeSteps,
                     batch * flops.Decode(options.PromptTokens, options.DecodeSteps), decode));
@@ -98,20 +98,21 @@ public static class ModelBenchmark
     }
 
     /// <summary>
-    /// Times S greedy decode steps after an untimed prefill of <paramref name="prompts"/>; a fresh cache per run.
-    /// One warm-up run, then options.Runs timed runs (median). <paramref name="kvBytes"/>: the cache's bytes at the end.
+    /// Times <paramref name="steps"/> greedy decode steps after an untimed prefill of <paramref name="prompts"/>, on
+    /// either engine; a fresh cache per run. One warm-up run, then <paramref name="runs"/> timed runs (median).
+    /// <paramref name="kvBytes"/>: the cache's bytes at the end.
     /// </summary>
-    private static Measurement MeasureDecode(MoeModel model, int[][] prompts, Precision precision, ModelBenchmarkOptions options, out long kvBytes)
+    internal static Measurement MeasureDecode(IMoeEngine model, int[][] prompts, Precision precision, int steps, int runs, out long kvBytes)
     {
         var forward = new ForwardOptions { Precision = precision };
         var times = new List<double>();
         kvBytes = 0;
-        for (int run = 0; run <= options.Runs; run++)
+        for (int run = 0; run <= runs; run++)
         {
-            var cache = model.CreateCache(prompts.Length);
+            using var cache = model.CreateCache(prompts.Length);
             var last = model.Forward(prompts, forward, cache);
             double start = Timing.Now();
-            for (int step = 0; step < options.DecodeSteps; step++)
+            for (int step = 0; step < steps; step++)
             {
                 var next = new int[prompts.Length][];
                 for (int s = 0; s < prompts.Length; s++) next[s] = [ArgMax(last.LastLogits.AsSpan(s * last.VocabSize, last.VocabSize))];
@@ -146,7 +147,7 @@ public static class ModelBenchmark
     }
 
     /// <summary>Counts the top-k choices of every layer and expert, as the detection counters do.</summary>
-    private sealed class TopKCounter(int layers, int experts) : IRoutingObserver
+    internal sealed class TopKCounter(int layers, int experts) : IRoutingObserver
     {
         private readonly long[] _counts = new long[layers * experts];   // [layer, expert]
         public long Total => _counts.Sum();

@@ -15,6 +15,7 @@ public class EngineInterfaceTests
     {
         public int SequenceCount => 1;
         public IReadOnlyList<int> Lengths => [0];
+        public long ByteCount => 0;
         public void Dispose() { }
     }
 
