@@ -134,19 +134,37 @@ public static unsafe class MatMul
 
     /// <summary>
     /// `fast` on BF16 weights: x rounded to bf16, then oneDNN's bf16 GEMM against W as stored. Our workers split the
-    /// output rows into fixed 256-row slices and each calls oneDNN single-threaded on its slices: one threading
-    /// runtime (OpenMP's spinning team beside .NET's workers oversubscribes the cores), and every output computed
-    /// by the same single-threaded call shape whatever the thread count.
+    /// work into fixed tiles and each calls oneDNN single-threaded on its tiles: one threading runtime (OpenMP's
+    /// spinning team beside .NET's workers oversubscribes the cores), and every output computed by the same
+    /// single-threaded call shape whatever the thread count. Tiles are 256 output rows by all tokens; a matrix of
+    /// at most 256 rows (a router) would be one tile on one thread, so it is split into 128-token blocks instead,
+    /// each rounding its own tokens so that they are still in cache when the GEMM reads them.
     /// </summary>
     private static void FastOneDnn(float* x, in WeightMatrix w, float* y, int tokens)
     {
-        const int Slice = 256;
-        ushort* xb = (ushort*)NativeMemory.AlignedAlloc((nuint)((long)tokens * w.Cols * 2), 64);   // [tokens, Cols] bf16
+        const int Slice = 256, TokenBlock = 128;
+        int rows = w.Rows, cols = w.Cols;
+        ushort* data = (ushort*)w.Data;
+        ushort* xb = (ushort*)NativeMemory.AlignedAlloc((nuint)((long)tokens * cols * 2), 64);   // [tokens, cols] bf16
         try
         {
-            BFloat16Rounding.ToBits(x, xb, (long)tokens * w.Cols);
-            int rows = w.Rows, cols = w.Cols;
-            ushort* data = (ushort*)w.Data;
+            if (rows <= Slice)
+            {
+                int blocks = (tokens + TokenBlock - 1) / TokenBlock;
+                int minBlocks = Math.Max(1, (1 << 18) / Math.Max(1, TokenBlock * rows * cols));   // ≥ 256k FMAs a thread
+                Parallelism.For(blocks, minBlocks, (b0, b1) =>
+                {
+                    for (int b = b0; b < b1; b++)
+                    {
+                        int t0 = b * TokenBlock, m = Math.Min(TokenBlock, tokens - t0);
+                        BFloat16Rounding.ToBits(x + (long)t0 * cols, xb + (long)t0 * cols, (long)m * cols);
+                        OneDnn.GemmBf16(xb + (long)t0 * cols, data, y + (long)t0 * rows, m, rows, cols, ldy: rows, threads: 1);
+                    }
+                });
+                return;
+            }
+            Parallelism.For(tokens, Math.Max(1, (1 << 16) / cols), (t0, t1) =>
+                BFloat16Rounding.ToBits(x + (long)t0 * cols, xb + (long)t0 * cols, (long)(t1 - t0) * cols));
             int slices = (rows + Slice - 1) / Slice;
             int minSlices = Math.Max(1, (1 << 18) / Math.Max(1, Slice * tokens * cols));
             Parallelism.For(slices, minSlices, (s0, s1) =>

@@ -219,6 +219,22 @@ public unsafe class MatMulTests
     }
 
     [Fact]
+    public void FastRouterShapeSplitByTokenBlocksIsBitIdenticalForOneAndTwoThreadsAndAgreesWithTheManagedKernel()
+    {
+        // 64 rows (a router): oneDNN runs 128-token blocks; 300 tokens = two full blocks and a partial one.
+        const int rows = 64, cols = 512, tokens = 300;
+        var random = new Random(11);
+        using var w = Weights(DType.BF16, random, rows, cols, smallIntegers: false);
+        var x = Random(random, tokens * cols, smallIntegers: false);
+        var one = With(MatMul.Isa, 1, () => Run(x, w.Matrix, tokens, Precision.Fast));
+        Assert.Equal(one, With(MatMul.Isa, 2, () => Run(x, w.Matrix, tokens, Precision.Fast)));
+        var managed = new float[tokens * rows];
+        fixed (float* px = x, py = managed) MatMul.Managed(px, w.Matrix, py, tokens, roundToBf16: true);
+        for (int i = 0; i < one.Length; i++)   // every block's rows land in the right place (same bound as above)
+            Assert.True(Math.Abs(one[i] - managed[i]) <= 2 * cols * cols * Math.Pow(2, -24), $"fast {one[i]} vs managed fast {managed[i]} at {i}");
+    }
+
+    [Fact]
     public void RejectsBuffersThatAreTooShort()
     {
         using var w = new TestWeights(DType.F32, new float[6], 3, 2);
