@@ -8,7 +8,8 @@ public static class Parallelism
 {
     private static int _threads = Environment.ProcessorCount;
     private static WorkerTeam? _team;
-    private static int _teamBusy;   // 1 while a For runs on the team (a nested or concurrent For then uses the pool)
+    private static int _teamBusy;   // 1 while a For runs on the team (a concurrent For from another thread then uses the pool)
+    [ThreadStatic] private static bool _inChunk;   // this thread is running a chunk of some For: a nested For runs inline
 
     /// <summary>Worker threads used by kernels (default: all cores). Must be at least 1.</summary>
     public static int Threads
@@ -19,18 +20,22 @@ public static class Parallelism
 
     /// <summary>
     /// Runs body(start, end) over [0, count) in at most <see cref="Threads"/> contiguous chunks of at least
-    /// <paramref name="minChunk"/> items; runs inline when one chunk suffices.
+    /// <paramref name="minChunk"/> items; runs inline when one chunk suffices, and when called from inside another
+    /// For's chunk (so a kernel called per expert from a For over experts runs on its own thread).
     /// </summary>
     public static void For(int count, int minChunk, Action<int, int> body)
     {
         if (count <= 0) return;
         int chunks = Math.Min(Threads, Math.Max(1, count / Math.Max(1, minChunk)));
-        if (chunks == 1) { body(0, count); return; }
+        if (chunks == 1 || _inChunk) { body(0, count); return; }
         int per = (count + chunks - 1) / chunks;
         void Chunk(int c)
         {
             int start = c * per, end = Math.Min(count, start + per);
-            if (start < end) body(start, end);
+            if (start >= end) return;
+            _inChunk = true;
+            try { body(start, end); }
+            finally { _inChunk = false; }
         }
         // The chunks are fixed above, so which thread runs a chunk never changes a result. The team serves one
         // caller at a time; a concurrent caller (another pass on another thread) uses the thread pool instead.

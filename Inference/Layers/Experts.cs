@@ -1,3 +1,4 @@
+using System.Buffers;
 using SteerMoE.Research.Inference.Kernels;
 
 namespace SteerMoE.Research.Inference.Layers;
@@ -36,13 +37,17 @@ public sealed class SwiGluExperts : IExpertBank
     /// <inheritdoc />
     public void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
     {
-        int inter = Intermediate;
-        var g = new float[n * inter];   // [n, I]
-        var u = new float[n * inter];   // [n, I]
-        MatMul.Linear(x, _gate[expert], g, n, precision);
-        MatMul.Linear(x, _up[expert], u, n, precision);
-        for (int i = 0; i < g.Length; i++) g[i] = g[i] / (1f + MathF.Exp(-g[i])) * u[i];
-        MatMul.Linear(g, _down[expert], y, n, precision);
+        int inter = Intermediate, length = n * inter;
+        var g = ArrayPool<float>.Shared.Rent(length);   // [n, I] (pooled: a prefill runs thousands of these)
+        var u = ArrayPool<float>.Shared.Rent(length);   // [n, I]
+        try
+        {
+            MatMul.Linear(x, _gate[expert], g, n, precision);
+            MatMul.Linear(x, _up[expert], u, n, precision);
+            for (int i = 0; i < length; i++) g[i] = g[i] / (1f + MathF.Exp(-g[i])) * u[i];
+            MatMul.Linear(g.AsSpan(0, length), _down[expert], y, n, precision);
+        }
+        finally { ArrayPool<float>.Shared.Return(g); ArrayPool<float>.Shared.Return(u); }
     }
 }
 
@@ -76,20 +81,24 @@ public sealed class ClampedSwiGluExperts : IExpertBank
     public void Apply(int expert, ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
     {
         int twoI = _gateUp[expert].Rows, inter = twoI / 2, hidden = Hidden;
-        var gu = new float[n * twoI];     // [n, 2I] interleaved gate/up
-        var glu = new float[n * inter];   // [n, I]
-        MatMul.Linear(x, _gateUp[expert], gu, n, precision);
-        var bias = _gateUpBias[expert];
-        for (int t = 0; t < n; t++)
-            for (int j = 0; j < inter; j++)
-            {
-                float gate = gu[t * twoI + 2 * j] + bias[2 * j], up = gu[t * twoI + 2 * j + 1] + bias[2 * j + 1];
-                gate = MathF.Min(gate, Limit);
-                up = Math.Clamp(up, -Limit, Limit);
-                float g = gate * (1f / (1f + MathF.Exp(-(gate * Alpha))));
-                glu[t * inter + j] = (up + 1f) * g;
-            }
-        MatMul.Linear(glu, _down[expert], y, n, precision);
+        var gu = ArrayPool<float>.Shared.Rent(n * twoI);     // [n, 2I] interleaved gate/up
+        var glu = ArrayPool<float>.Shared.Rent(n * inter);   // [n, I]
+        try
+        {
+            MatMul.Linear(x, _gateUp[expert], gu, n, precision);
+            var bias = _gateUpBias[expert];
+            for (int t = 0; t < n; t++)
+                for (int j = 0; j < inter; j++)
+                {
+                    float gate = gu[t * twoI + 2 * j] + bias[2 * j], up = gu[t * twoI + 2 * j + 1] + bias[2 * j + 1];
+                    gate = MathF.Min(gate, Limit);
+                    up = Math.Clamp(up, -Limit, Limit);
+                    float g = gate * (1f / (1f + MathF.Exp(-(gate * Alpha))));
+                    glu[t * inter + j] = (up + 1f) * g;
+                }
+            MatMul.Linear(glu.AsSpan(0, n * inter), _down[expert], y, n, precision);
+        }
+        finally { ArrayPool<float>.Shared.Return(gu); ArrayPool<float>.Shared.Return(glu); }
         var downBias = _downBias[expert];
         for (int t = 0; t < n; t++)
             for (int h = 0; h < hidden; h++) y[t * hidden + h] += downBias[h];

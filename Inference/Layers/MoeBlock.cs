@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using SteerMoE.Research.Inference.Kernels;
 using SteerMoE.Research.Inference.Routing;
 
 namespace SteerMoE.Research.Inference.Layers;
@@ -58,28 +61,97 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
             Routing.Route(scores.AsSpan(t * e, e), index.AsSpan(t * k, k), weight.AsSpan(t * k, k));
         observer?.OnRouting(new RoutingBatch(layer, e, k, logits, index, weight, layout.Sequence, layout.Position));
 
-        y.Slice(0, n * hidden).Clear();
-        var rows = new List<int>();
-        var rowWeights = new List<float>();
-        for (int expert = 0; expert < e; expert++)
+        // The experts only see their own tokens, so the block runs in token chunks that bound the expert output
+        // buffer (64 MiB of fp32) whatever the batch.
+        int chunkTokens = Math.Max(1, (1 << 24) / (k * hidden));
+        unsafe
         {
-            rows.Clear(); rowWeights.Clear();
-            for (int t = 0; t < n; t++)
-                for (int j = 0; j < k; j++)
-                    if (index[t * k + j] == expert) { rows.Add(t); rowWeights.Add(weight[t * k + j]); }
-            if (rows.Count == 0) continue;
-            var input = new float[rows.Count * hidden];    // [n_e, H] gathered rows
-            var output = new float[rows.Count * hidden];   // [n_e, H]
-            for (int i = 0; i < rows.Count; i++) x.Slice(rows[i] * hidden, hidden).CopyTo(input.AsSpan(i * hidden));
-            Experts.Apply(expert, input, output, rows.Count, precision);
-            for (int i = 0; i < rows.Count; i++)
-            {
-                var dst = y.Slice(rows[i] * hidden, hidden);
-                float w = rowWeights[i];
-                for (int h = 0; h < hidden; h++) dst[h] += output[i * hidden + h] * w;
-            }
+            fixed (float* px = x, py = y)
+                for (int t0 = 0; t0 < n; t0 += chunkTokens)
+                    RunExperts(px + (long)t0 * hidden, py + (long)t0 * hidden, index, weight, t0 * k, Math.Min(chunkTokens, n - t0), precision);
         }
         Shared?.AddTo(x, y, n, precision);
+    }
+
+    /// <summary>
+    /// y[t] = Σ over t's chosen experts, in ascending expert order, of weight · expert(x[t]), for the n tokens whose
+    /// choices start at index[first] / weight[first]. Each expert runs once on all its tokens; experts run side by
+    /// side on the kernel threads when there are enough of them (each expert's GEMMs then run on one thread), else
+    /// one after another with parallel GEMMs. Either way every expert output, and the ordered sum, is the same.
+    /// </summary>
+    private unsafe void RunExperts(float* x, float* y, int[] index, float[] weight, int first, int n, Precision precision)
+    {
+        int e = Experts.Count, k = Routing.TopK, hidden = Experts.Hidden, slots = n * k;
+        // Counting sort of the choices by expert, tokens ascending within an expert.
+        var start = new int[e + 1];                // [E + 1] first row of each expert in `order`
+        for (int i = 0; i < slots; i++) start[index[first + i] + 1]++;
+        for (int expert = 0; expert < e; expert++) start[expert + 1] += start[expert];
+        var order = new int[slots];                // [n·k] choice t·k + j (chunk-relative), grouped by expert
+        var rowOf = new int[slots];                // [n·k] the row of choice t·k + j in `order` and `outputs`
+        var fill = (int[])start.Clone();
+        for (int i = 0; i < slots; i++) { int row = fill[index[first + i]]++; order[row] = i; rowOf[i] = row; }
+        var active = Enumerable.Range(0, e).Where(x1 => start[x1 + 1] > start[x1])
+            .OrderByDescending(x1 => start[x1 + 1] - start[x1]).ToArray();   // largest first: threads finish together
+
+        var outputs = ArrayPool<float>.Shared.Rent(slots * hidden);   // [n·k, H] expert outputs, rows as `order`
+        try
+        {
+            void RunExpert(int expert)
+            {
+                int r0 = start[expert], rows = start[expert + 1] - r0;
+                var input = ArrayPool<float>.Shared.Rent(rows * hidden);   // [n_e, H] the expert's tokens
+                try
+                {
+                    for (int r = 0; r < rows; r++)
+                        new ReadOnlySpan<float>(x + (long)(order[r0 + r] / k) * hidden, hidden).CopyTo(input.AsSpan(r * hidden, hidden));
+                    Experts.Apply(expert, input.AsSpan(0, rows * hidden), outputs.AsSpan(r0 * hidden, rows * hidden), rows, precision);
+                }
+                finally { ArrayPool<float>.Shared.Return(input); }
+            }
+            if (active.Length >= 2 * Parallelism.Threads)
+            {
+                int next = -1;
+                Parallelism.For(Parallelism.Threads, 1, (_, _) =>
+                {
+                    for (int a; (a = Interlocked.Increment(ref next)) < active.Length;) RunExpert(active[a]);
+                });
+            }
+            else foreach (int expert in active) RunExpert(expert);
+
+            fixed (float* po = outputs)
+            {
+                float* os = po;
+                Parallelism.For(n, Math.Max(1, (1 << 14) / (k * hidden)), (t0, t1) =>
+                {
+                    Span<int> slot = stackalloc int[k];   // t's choices in ascending expert order
+                    for (int t = t0; t < t1; t++)
+                    {
+                        for (int j = 0; j < k; j++)
+                        {
+                            int c = t * k + j, p = j;
+                            while (p > 0 && index[first + slot[p - 1]] > index[first + c]) { slot[p] = slot[p - 1]; p--; }
+                            slot[p] = c;
+                        }
+                        float* dst = y + (long)t * hidden;
+                        new Span<float>(dst, hidden).Clear();
+                        for (int j = 0; j < k; j++) AddScaled(os + (long)rowOf[slot[j]] * hidden, weight[first + slot[j]], dst, hidden);
+                    }
+                });
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(outputs); }
+    }
+
+    /// <summary>dst[h] += src[h] · w, a product then a sum (never fused), so it equals the scalar loop bit for bit.</summary>
+    private static unsafe void AddScaled(float* src, float w, float* dst, int count)
+    {
+        int h = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vw = Vector512.Create(w);
+            for (; h + 16 <= count; h += 16) (Vector512.Load(dst + h) + Vector512.Load(src + h) * vw).Store(dst + h);
+        }
+        for (; h < count; h++) dst[h] += src[h] * w;
     }
 }
 
