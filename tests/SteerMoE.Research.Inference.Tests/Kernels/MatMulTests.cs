@@ -210,26 +210,28 @@ public unsafe class MatMulTests
     public void FastIsBitIdenticalForOneAndTwoThreads(int tokens)
     {
         // 1000 rows = 3 full 256-row oneDNN slices and a partial one.
-        const int rows = 1000, cols = 512;
-        var random = new Random(tokens);
-        using var w = Weights(DType.BF16, random, rows, cols, smallIntegers: false);
-        var x = Random(random, tokens * cols, smallIntegers: false);
-        var one = With(MatMul.Isa, 1, () => Run(x, w.Matrix, tokens, Precision.Fast));
-        Assert.Equal(one, With(MatMul.Isa, 2, () => Run(x, w.Matrix, tokens, Precision.Fast)));
+        FastOnOneAndTwoThreads(rows: 1000, cols: 512, tokens, seed: tokens);
     }
 
-    [Fact]
-    public void FastRouterShapeSplitByTokenBlocksIsBitIdenticalForOneAndTwoThreadsAndAgreesWithTheManagedKernel()
+    /// <summary>`fast` on random bf16 weights with 1 and with 2 threads: asserts them equal, returns them with the managed fast kernel's y.</summary>
+    private static (float[] Fast, float[] Managed) FastOnOneAndTwoThreads(int rows, int cols, int tokens, int seed)
     {
-        // 64 rows (a router): oneDNN runs 128-token blocks; 300 tokens = two full blocks and a partial one.
-        const int rows = 64, cols = 512, tokens = 300;
-        var random = new Random(11);
+        var random = new Random(seed);
         using var w = Weights(DType.BF16, random, rows, cols, smallIntegers: false);
         var x = Random(random, tokens * cols, smallIntegers: false);
         var one = With(MatMul.Isa, 1, () => Run(x, w.Matrix, tokens, Precision.Fast));
         Assert.Equal(one, With(MatMul.Isa, 2, () => Run(x, w.Matrix, tokens, Precision.Fast)));
         var managed = new float[tokens * rows];
         fixed (float* px = x, py = managed) MatMul.Managed(px, w.Matrix, py, tokens, roundToBf16: true);
+        return (one, managed);
+    }
+
+    [Fact]
+    public void FastRouterShapeSplitByTokenBlocksIsBitIdenticalForOneAndTwoThreadsAndAgreesWithTheManagedKernel()
+    {
+        // 64 rows (a router): oneDNN runs 128-token blocks; 300 tokens = two full blocks and a partial one.
+        const int cols = 512;
+        var (one, managed) = FastOnOneAndTwoThreads(rows: 64, cols, tokens: 300, seed: 11);
         for (int i = 0; i < one.Length; i++)   // every block's rows land in the right place (same bound as above)
             Assert.True(Math.Abs(one[i] - managed[i]) <= 2 * cols * cols * Math.Pow(2, -24), $"fast {one[i]} vs managed fast {managed[i]} at {i}");
     }
