@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SteerMoE.Research.Inference.Kernels;
 
@@ -91,11 +92,15 @@ public static unsafe class MatMul
                 }
                 int blockRows = Math.Clamp(BlockBytes / (kp * 4) / 8 * 8, 8, 256);
                 float* panel = PanelBuffer((long)blockRows * kp);            // [blockRows, kp] fp32
+                long rowBytes = StoredRowBytes(weights);
                 for (int rb = r0; rb < r1; rb += blockRows)
                 {
-                    int n = Math.Min(blockRows, r1 - rb);
+                    int n = Math.Min(blockRows, r1 - rb), next = Math.Min(blockRows, r1 - rb - n);
                     for (int r = 0; r < n; r++) WidenRow(weights, rb + r, panel + (long)r * kp, kp, roundToBf16);
-                    Block<F32Rows>(isa, xs, kp, tokens, (byte*)panel, (long)kp * 4, n, y + rb, weights.Rows);
+                    // While this block computes, the next block's stored rows are fetched from memory (they are
+                    // contiguous), so the next widening reads from cache instead of stalling on DRAM.
+                    var prefetch = new Prefetch((byte*)weights.Data + (rb + n) * rowBytes, next * rowBytes);
+                    Block<F32Rows>(isa, xs, kp, tokens, (byte*)panel, (long)kp * 4, n, y + rb, weights.Rows, prefetch);
                 }
             });
         }
@@ -109,14 +114,16 @@ public static unsafe class MatMul
     /// y[t, r] (row stride yStride) for all tokens and n weight rows (wStride bytes apart): 4-token groups outer,
     /// so a group's rows [4, kp] stay in L1 while the weight rows stream from L2 or memory.
     /// </summary>
-    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride)
+    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride, Prefetch prefetch = default)
         where TW : struct, IWeightRows
     {
         if (isa == (int)KernelIsa.Vector512)
         {
+            int groups = (tokens + 3) / 4;
             for (int t = 0; t < tokens; t += 4)
             {
                 int mr = Math.Min(4, tokens - t);
+                prefetch.Part(t / 4, groups);
                 float* xt = xs + (long)t * kp, yt = y + t * yStride;
                 if (mr == 1)
                     for (int r = 0; r < n; r += 8) MicroKernels.Tile1x8<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(8, n - r));
@@ -242,6 +249,25 @@ public static unsafe class MatMul
     [ThreadStatic] private static long _panelLength;
 
     /// <summary>This thread's packing buffer of at least n floats, 64-byte aligned (kept for the thread's life).</summary>
+    /// <summary>Bytes of one stored weight row (MXFP4: the packed nibbles; the scales are not counted).</summary>
+    private static long StoredRowBytes(in WeightMatrix w) => w.Type switch
+    {
+        DType.F32 => (long)w.Cols * 4,
+        DType.Mxfp4 => w.Cols / 2,
+        _ => (long)w.Cols * 2,
+    };
+
+    /// <summary>A byte range to bring into L2, spread over the parts of a computation (part i of n fetches its share).</summary>
+    private readonly struct Prefetch(byte* start, long bytes)
+    {
+        public void Part(int i, int n)
+        {
+            if (bytes <= 0 || !Sse.IsSupported) return;
+            long lines = (bytes + 63) / 64, from = lines * i / n, to = lines * (i + 1) / n;
+            for (long line = from; line < to; line++) Sse.Prefetch1(start + line * 64);
+        }
+    }
+
     private static float* PanelBuffer(long n)
     {
         if (_panelLength < n)
