@@ -25,17 +25,16 @@ internal static class DetectCommand
         var every = new Option<int>("--checkpoint-every") { Description = "write checkpoint.json after this many pairs", DefaultValueFactory = _ => 64 };
         var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
-        var seed = new Option<int>("--seed") { Description = "the context seed of the permutation test and the bootstrap over pairs", DefaultValueFactory = _ => 0 };
-        var resamples = new Option<int>("--resamples") { Description = "permutations and bootstrap replicates over pairs for ranking.csv's pair-level columns; 0 disables", DefaultValueFactory = _ => 1000 };
-        var stabilityTop = new Option<int>("--stability-top") { Description = "the N of top_n_stability (share of bootstrap replicates with the expert in the top N by |RD|)", DefaultValueFactory = _ => 20 };
+        var pairFlags = new PairInferenceFlags();
         var device = GpuCheckCommand.DeviceOption();
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric, seed, resamples, stabilityTop, device };
+            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric, device };
+        pairFlags.AddTo(command);
         command.SetAction(result =>
         {
             var engine = GpuCheckCommand.ParseEngine(result.GetValue(device)!, "detect");   // no GPU: exit 2 before any work
-            var context = new SteerMoEContext(result.GetValue(seed));
-            var pairInference = new PairInferenceOptions { Resamples = result.GetValue(resamples), StabilityTop = result.GetValue(stabilityTop) };
+            var context = new SteerMoEContext(result.GetValue(pairFlags.Seed));
+            var pairInference = pairFlags.Options(result);
             string runDir = CommandRunner.Required(result, output);
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -12,21 +12,20 @@ internal static class RankCommand
         var output = new Option<string>("--out") { Description = "ranking.csv to write (atomically)", Required = true };
         var pairCounts = new Option<string?>("--pair-counts") { Description = "pair_counts.npy of the detect run (pair_tokens.npy beside it): fills the pair-level columns (permutation p, bootstrap RD interval, top-N stability)" };
         var pairedT = new Option<string?>("--paired-t") { Description = "paired_t.json of the detect run: fills paired_t, paired_t_df, paired_t_p (needs --pair-counts)" };
-        var seed = new Option<int>("--seed") { Description = "the context seed of the resampling (as detect's --seed)", DefaultValueFactory = _ => 0 };
-        var resamples = new Option<int>("--resamples") { Description = "permutations and bootstrap replicates over pairs; 0 disables", DefaultValueFactory = _ => 1000 };
-        var stabilityTop = new Option<int>("--stability-top") { Description = "the N of top_n_stability", DefaultValueFactory = _ => 20 };
         var command = new Command("rank", "Compute RD, odds ratios, relative risk, intervals, Fisher p and BH q per expert (and, with --pair-counts, pair-level inference) and write them ranked by a metric.")
-            { counts, metric, output, pairCounts, pairedT, seed, resamples, stabilityTop };
+            { counts, metric, output, pairCounts, pairedT };
+        var pairFlags = new PairInferenceFlags();
+        pairFlags.AddTo(command);
         command.SetAction(result =>
         {
-            var context = new SteerMoEContext(result.GetValue(seed));
+            var context = new SteerMoEContext(result.GetValue(pairFlags.Seed));
             string outPath = CommandRunner.Required(result, output);
             string? pairs = result.GetValue(pairCounts);
             if (pairs == null && result.GetValue(pairedT) != null) throw new ArgumentException("--paired-t: needs --pair-counts (the pair-level columns are computed together).");
             var ranking = pairs == null
                 ? context.Detection.RankFile(CommandRunner.Required(result, counts), CommandRunner.Required(result, metric), outPath)
                 : context.Detection.RankFile(CommandRunner.Required(result, counts), CommandRunner.Required(result, metric), outPath, pairs,
-                    new Detection.Pairs.PairInferenceOptions { Resamples = result.GetValue(resamples), StabilityTop = result.GetValue(stabilityTop) }, result.GetValue(pairedT));
+                    pairFlags.Options(result), result.GetValue(pairedT));
             var best = ranking.Experts[0];
             Console.WriteLine($"{outPath}: {ranking.Experts.Count} experts ranked by {ranking.Metric.Id} ({ranking.Metric.Column}); first: layer {best.Counts.Layer}, expert {best.Counts.Expert}, {ranking.Metric.Column} = {ranking.Metric.Score(best):G6}");
             return 0;
