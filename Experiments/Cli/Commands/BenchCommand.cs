@@ -23,7 +23,7 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores)" };
         var repeat = new Option<int>("--repeat") { Description = "timed runs at least, per measurement (median reported)", DefaultValueFactory = _ => 5 };
         var clock = new Option<string>("--clock") { Description = "wall (default) or thread-cpu: time by this thread's CPU time, one thread (for a machine shared with other jobs)", DefaultValueFactory = _ => "wall" };
-        var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
+        var tokens = new Option<int[]>("--tokens") { Description = "only the shapes with these token counts (of 1, 4, 64, 512; default all)", AllowMultipleArgumentsPerToken = true };
         var withTorch = new Option<bool>("--with-torch") { Description = "also time Debian's PyTorch (/usr/bin/python3) fp32 and bf16 on the same shapes" };
         var overhead = new Option<bool>("--collection-overhead") { Description = "with --model: time detection collection against the plain forward pass (--batch pairs, --prompt-tokens per side, --repeat runs)" };
         var device = GpuCheckCommand.DeviceOption();
@@ -61,7 +61,7 @@ internal static class BenchCommand
                 });
             var only = result.GetValue(tokens) is { Length: > 0 } requested ? requested : null;
             foreach (int count in only ?? [])
-                if (count is not (1 or 64 or 512)) throw new ArgumentException($"--tokens: expected 1, 64 or 512, got {count}.");
+                if (count is not (1 or 4 or 64 or 512)) throw new ArgumentException($"--tokens: expected 1, 4, 64 or 512, got {count}.");
             return BenchKernels(runs, result.GetValue(withTorch), only);
         });
         return command;

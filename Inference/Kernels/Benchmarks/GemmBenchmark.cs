@@ -68,9 +68,12 @@ public static unsafe class GemmBenchmark
         if (!expertsOnly) yield return new GemmShape("lm_head", 50304, 2048, tokens);
     }
 
-    /// <summary>The shapes `bench` measures: every OLMoE shape at 1 and 512 tokens, the experts' also at 64.</summary>
+    /// <summary>
+    /// The shapes `bench` measures: every OLMoE shape at 1, 4 (batched decode) and 512 tokens, the experts' also at
+    /// 64 (a 512-token prefill's share per expert).
+    /// </summary>
     public static List<GemmShape> DefaultShapes() =>
-        [.. OlmoeShapes(1), .. OlmoeShapes(64, expertsOnly: true), .. OlmoeShapes(512)];
+        [.. OlmoeShapes(1), .. OlmoeShapes(4), .. OlmoeShapes(64, expertsOnly: true), .. OlmoeShapes(512)];
 
     /// <summary>
     /// Runs the whole benchmark; <paramref name="progress"/> gets a line per finished step. <paramref name="tokens"/>
