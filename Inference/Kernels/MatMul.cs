@@ -89,8 +89,8 @@ public static unsafe class MatMul
                 {
                     long stride = (long)cols * (weights.Type == DType.BF16 ? 2 : 4);
                     byte* rows = (byte*)weights.Data + r0 * stride;
-                    if (weights.Type == DType.BF16) Block<Bf16Rows>(isa, xs, kp, tokens, rows, stride, r1 - r0, y + r0, weights.Rows);
-                    else Block<F32Rows>(isa, xs, kp, tokens, rows, stride, r1 - r0, y + r0, weights.Rows);
+                    if (weights.Type == DType.BF16) Block<Bf16Rows>(isa, xs, kp, tokens, rows, stride, r1 - r0, y + r0, weights.Rows, streamAhead: true);
+                    else Block<F32Rows>(isa, xs, kp, tokens, rows, stride, r1 - r0, y + r0, weights.Rows, streamAhead: true);
                     return;
                 }
                 int blockRows = Math.Clamp(BlockBytes / (kp * 4) / 8 * 8, 8, 256);
@@ -116,8 +116,11 @@ public static unsafe class MatMul
     /// <summary>
     /// y[t, r] (row stride yStride) for all tokens and n weight rows (wStride bytes apart): 4-token groups outer,
     /// so a group's rows [4, kp] stay in L1 while the weight rows stream from L2 or memory.
+    /// <para><paramref name="streamAhead"/> (weights read in place, once, from memory): each tile first asks for the
+    /// next tile's rows (non-temporal prefetch), so that their loads overlap this tile's arithmetic.</para>
     /// </summary>
-    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride, Prefetch prefetch = default)
+    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride,
+        Prefetch prefetch = default, bool streamAhead = false)
         where TW : struct, IWeightRows
     {
         if (isa == (int)KernelIsa.Vector512)
@@ -125,13 +128,15 @@ public static unsafe class MatMul
             int groups = (tokens + 3) / 4;
             for (int t = 0; t < tokens; t += 4)
             {
-                int mr = Math.Min(4, tokens - t);
+                int mr = Math.Min(4, tokens - t), step = mr == 1 ? 8 : 4;
                 prefetch.Part(t / 4, groups);
                 float* xt = xs + (long)t * kp, yt = y + t * yStride;
-                if (mr == 1)
-                    for (int r = 0; r < n; r += 8) MicroKernels.Tile1x8<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(8, n - r));
-                else
-                    for (int r = 0; r < n; r += 4) MicroKernels.Tile4x4<TW>(xt, kp, mr, w + r * wStride, wStride, Math.Min(4, n - r), kp, yt + r, yStride);
+                for (int r = 0; r < n; r += step)
+                {
+                    if (streamAhead && r + step < n) StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
+                    if (mr == 1) MicroKernels.Tile1x8<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(8, n - r));
+                    else MicroKernels.Tile4x4<TW>(xt, kp, mr, w + r * wStride, wStride, Math.Min(4, n - r), kp, yt + r, yStride);
+                }
             }
             return;
         }
@@ -259,6 +264,12 @@ public static unsafe class MatMul
         DType.Mxfp4 => w.Cols / 2,
         _ => (long)w.Cols * 2,
     };
+
+    private static void StreamAhead(byte* start, long bytes)
+    {
+        if (!Sse.IsSupported) return;
+        for (long at = 0; at < bytes; at += 64) Sse.PrefetchNonTemporal(start + at);
+    }
 
     /// <summary>A byte range to bring into L2, spread over the parts of a computation (part i of n fetches its share).</summary>
     private readonly struct Prefetch(byte* start, long bytes)
