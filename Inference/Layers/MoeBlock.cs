@@ -90,8 +90,8 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
         var rowOf = new int[slots];                // [n·k] the row of choice t·k + j in `order` and `outputs`
         var fill = (int[])start.Clone();
         for (int i = 0; i < slots; i++) { int row = fill[index[first + i]]++; order[row] = i; rowOf[i] = row; }
-        var active = Enumerable.Range(0, e).Where(x1 => start[x1 + 1] > start[x1])
-            .OrderByDescending(x1 => start[x1 + 1] - start[x1]).ToArray();   // largest first: threads finish together
+        var active = Enumerable.Range(0, e).Where(ex => start[ex + 1] > start[ex])
+            .OrderByDescending(ex => start[ex + 1] - start[ex]).ToArray();   // largest first: threads finish together
 
         var outputs = ArrayPool<float>.Shared.Rent(slots * hidden);   // [n·k, H] expert outputs, rows as `order`
         try
