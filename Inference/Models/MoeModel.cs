@@ -73,6 +73,8 @@ public sealed class MoeModel : IMoeEngine
     public Checkpoint Weights => _weights;
     /// <summary>The decoder layers.</summary>
     public IReadOnlyList<DecoderLayer> Layers => _layers;
+    /// <summary>How the experts compute (<see cref="LoadOptions.ExpertArithmetic"/>).</summary>
+    public ExpertArithmetic ExpertArithmetic { get; private init; }
 
     internal WeightMatrix Embedding => _embedding;   // read by the CUDA backend's upload
     internal INorm FinalNorm => _finalNorm;
@@ -94,7 +96,7 @@ public sealed class MoeModel : IMoeEngine
                 ? new Linear(embedding)
                 : new Linear(weights.Matrix("lm_head.weight", config.VocabSize, config.HiddenSize),
                     weights.Contains("lm_head.bias") ? weights.Floats("lm_head.bias", config.VocabSize) : null);
-            return new MoeModel(directory, config, weights, embedding, layers, norm, head);
+            return new MoeModel(directory, config, weights, embedding, layers, norm, head) { ExpertArithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32 };
         }
         catch { weights.Dispose(); throw; }
     }

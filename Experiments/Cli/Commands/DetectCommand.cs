@@ -28,9 +28,10 @@ internal static class DetectCommand
         var seed = new Option<int>("--seed") { Description = "the context seed of the permutation test and the bootstrap over pairs", DefaultValueFactory = _ => 0 };
         var resamples = new Option<int>("--resamples") { Description = "permutations and bootstrap replicates over pairs for ranking.csv's pair-level columns; 0 disables", DefaultValueFactory = _ => 1000 };
         var stabilityTop = new Option<int>("--stability-top") { Description = "the N of top_n_stability (share of bootstrap replicates with the expert in the top N by |RD|)", DefaultValueFactory = _ => 20 };
+        var arithmetic = TraceCommand.ExpertArithmeticOption();
         var device = GpuCheckCommand.DeviceOption();
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric, seed, resamples, stabilityTop, device };
+            { model, pairs, output, batch, resume, precision, arithmetic, variables, routingLog, tokenizer, every, maxPairs, metric, seed, resamples, stabilityTop, device };
         command.SetAction(result =>
         {
             var engine = GpuCheckCommand.ParseEngine(result.GetValue(device)!, "detect");   // no GPU: exit 2 before any work
@@ -45,6 +46,7 @@ internal static class DetectCommand
             {
                 Batch = result.GetValue(batch), Resume = result.GetValue(resume),
                 Precision = PrecisionNames.Parse(result.GetValue(precision)!), Device = engine,
+                ExpertArithmetic = TraceCommand.LoadOptions(result, arithmetic).ExpertArithmetic,
                 Variables = DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),
                 RoutingLog = result.GetValue(routingLog) ? Path.Combine(runDir, "routing-log") : null,
                 Tokenizer = result.GetValue(tokenizer), CheckpointEvery = result.GetValue(every), StopAfterPairs = result.GetValue(maxPairs),
