@@ -11,6 +11,12 @@ public sealed record CollectionOptions
     /// <summary>Numeric mode of the forward pass; exact by default (detection counts).</summary>
     public Precision Precision { get; init; } = Precision.Exact;
     /// <summary>
+    /// How gpt-oss experts compute (`--expert-arithmetic`, <see cref="LoadOptions.ExpertArithmetic"/>): the catalog loads
+    /// the model with it, the collector checks the model it is given was loaded so, and a non-fp32 value is recorded
+    /// with the precision ("exact+bf16-experts") in the checkpoint's inputs and run.json.
+    /// </summary>
+    public Inference.Layers.ExpertArithmetic ExpertArithmetic { get; init; } = Inference.Layers.ExpertArithmetic.Fp32;
+    /// <summary>
     /// Where the catalog's detect loads the model (`--device`): CPU, or CUDA (exact: the CPU's counts; fast: the GPU's
     /// own top-k). Not part of the checkpoint's inputs: an exact run may resume on the other device.
     /// </summary>

@@ -5,6 +5,7 @@ using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Data.RoutingLogs;
 using SteerMoE.Research.Detection.Statistics;
 using SteerMoE.Research.Inference;
+using SteerMoE.Research.Inference.Layers;
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Inference.Text;
 
@@ -65,9 +66,13 @@ public static class RoutingCollector
         string templatePath = options.ChatTemplate ?? Path.GetDirectoryName(Path.GetFullPath(tokenizer.Source))!;
         var template = ChatTemplate.Load(templatePath);
         var encoder = new PairEncoder(tokenizer, template, options.Variables, config.VocabSize);
+        var loadedArithmetic = (model as MoeModel)?.ExpertArithmetic ?? Inference.Layers.ExpertArithmetic.Fp32;   // the CUDA backend: fp32 only
+        if (loadedArithmetic != options.ExpertArithmetic)
+            throw new ArgumentException($"detect: the options ask for {options.ExpertArithmetic.Name()} experts but the model was loaded with {loadedArithmetic.Name()} experts.");
+        string precision = options.Precision.Name() + (options.ExpertArithmetic == Inference.Layers.ExpertArithmetic.Fp32 ? "" : $"+{options.ExpertArithmetic.Name()}-experts");
         var inputs = new CollectionInputs(CollectionInputs.HashModel(model.Directory), FileHash.Sha256(tokenizer.Source),
             FileHash.Sha256(Encoding.UTF8.GetBytes(template.Text)), FileHash.Sha256(pairsPath),
-            options.Precision.Name(), CollectionInputs.VariablesJson(options.Variables));
+            precision, CollectionInputs.VariablesJson(options.Variables));
         string fingerprint = inputs.Fingerprint();
 
         // Validation pass: every row must parse and have both targets before any expensive work.

@@ -1,6 +1,7 @@
 using SteerMoE.Research.Inference.Cuda.Driver;
 using SteerMoE.Research.Inference.Cuda.Model;
 using SteerMoE.Research.Inference.Cuda.Native;
+using SteerMoE.Research.Inference.Layers;
 
 namespace SteerMoE.Research.Inference.Models;
 
@@ -58,9 +59,11 @@ public static class MoeEngine
     /// loaded (memory-mapped) first and its weights copied to the GPU; the returned engine owns both. Without a
     /// usable GPU throws <see cref="CudaException"/> with <see cref="CudaDevice.Description"/> before reading the model.
     /// </summary>
-    public static IMoeEngine Load(string directory, EngineDevice device = EngineDevice.Cpu)
+    public static IMoeEngine Load(string directory, EngineDevice device = EngineDevice.Cpu, LoadOptions? options = null)
     {
-        if (device == EngineDevice.Cpu) return MoeModel.Load(directory);
+        if (device == EngineDevice.Cpu) return MoeModel.Load(directory, options);
+        if ((options?.ExpertArithmetic ?? ExpertArithmetic.Fp32) != ExpertArithmetic.Fp32)
+            throw new NotSupportedException($"--expert-arithmetic {options!.ExpertArithmetic.Name()}: the CUDA backend computes experts in fp32 only; use --device cpu.");
         _ = CudaDevice.Current;   // no driver or GPU: CudaException before the model is read
         return CudaModel.Load(directory);
     }

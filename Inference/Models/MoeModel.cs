@@ -7,7 +7,14 @@ using SteerMoE.Research.Inference.Routing;
 namespace SteerMoE.Research.Inference.Models;
 
 /// <summary>Options of <see cref="MoeModel.Load"/>.</summary>
-public sealed record LoadOptions;
+public sealed record LoadOptions
+{
+    /// <summary>
+    /// How gpt-oss experts compute: fp32 (default) or transformers' bf16 sequence for dequantised MXFP4 experts
+    /// (docs/CONTRACTS.md, "Precision modes"). Other architectures accept only fp32.
+    /// </summary>
+    public ExpertArithmetic ExpertArithmetic { get; init; } = ExpertArithmetic.Fp32;
+}
 
 /// <summary>Options of one forward pass.</summary>
 public sealed record ForwardOptions
@@ -66,6 +73,8 @@ public sealed class MoeModel : IMoeEngine
     public Checkpoint Weights => _weights;
     /// <summary>The decoder layers.</summary>
     public IReadOnlyList<DecoderLayer> Layers => _layers;
+    /// <summary>How the experts compute (<see cref="LoadOptions.ExpertArithmetic"/>).</summary>
+    public ExpertArithmetic ExpertArithmetic { get; private init; }
 
     internal WeightMatrix Embedding => _embedding;   // read by the CUDA backend's upload
     internal INorm FinalNorm => _finalNorm;
@@ -81,15 +90,27 @@ public sealed class MoeModel : IMoeEngine
         {
             var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize);
             var layers = new DecoderLayer[config.LayerCount];
-            for (int l = 0; l < layers.Length; l++) layers[l] = architecture.BuildLayer(l, config, weights);
+            for (int l = 0; l < layers.Length; l++) layers[l] = WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config);
             var norm = architecture.BuildNorm("model.norm", config, weights);
             var head = config.TieWordEmbeddings && !weights.Contains("lm_head.weight")
                 ? new Linear(embedding)
                 : new Linear(weights.Matrix("lm_head.weight", config.VocabSize, config.HiddenSize),
                     weights.Contains("lm_head.bias") ? weights.Floats("lm_head.bias", config.VocabSize) : null);
-            return new MoeModel(directory, config, weights, embedding, layers, norm, head);
+            return new MoeModel(directory, config, weights, embedding, layers, norm, head) { ExpertArithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32 };
         }
         catch { weights.Dispose(); throw; }
+    }
+
+    /// <summary>The layer with its experts in the requested arithmetic (only gpt-oss experts have a bf16 one).</summary>
+    private static DecoderLayer WithExpertArithmetic(DecoderLayer layer, LoadOptions? options, ModelConfig config)
+    {
+        var arithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32;
+        if (arithmetic == ExpertArithmetic.Fp32) return layer;
+        if (layer.Moe.Experts is not ClampedSwiGluExperts experts)
+            throw new NotSupportedException($"{config.Source}: expert arithmetic '{arithmetic.Name()}' is implemented for gpt-oss experts only; {config.Architecture} runs its experts in fp32.");
+        var moe = layer.Moe;
+        return new DecoderLayer(layer.AttentionNorm, layer.Attention, layer.MoeNorm,
+            new MoeBlock(moe.Router, moe.Routing, experts.WithArithmetic(arithmetic), moe.Shared));
     }
 
     /// <summary>An empty KV cache for <paramref name="sequences"/> batch rows.</summary>

@@ -49,6 +49,33 @@ public class DetectCommandTests
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.json")));
     }
 
+    /// <summary>
+    /// `--expert-arithmetic bf16` on a gpt-oss model: recorded with the precision ("exact+bf16-experts"), part of the
+    /// checkpoint's inputs (resuming in fp32 is refused), and the counts are the library's on a model loaded so.
+    /// </summary>
+    [Fact]
+    public void Bf16ExpertArithmeticIsRecordedAndPartOfTheCheckpoint()
+    {
+        string model = RepoPaths.Fixture("gpt_oss_mxfp4"), dir = RepoPaths.TempDir("detect-bf16");
+        string[] common = ["detect", "--model", model, "--tokenizer", Data, "--pairs", Pairs, "--out", dir, "--batch", "2"];
+        var first = Cli.Run([.. common, "--expert-arithmetic", "bf16", "--max-pairs", "3", "--checkpoint-every", "1"]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var fp32 = Cli.Run([.. common, "--resume"]);
+        Assert.Equal(2, fp32.ExitCode);
+        Assert.Contains("other inputs or settings", fp32.Stderr);
+        var rest = Cli.Run([.. common, "--expert-arithmetic", "bf16", "--resume"]);
+        Assert.True(rest.ExitCode == 0, rest.Stderr);
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal("exact+bf16-experts", run.RootElement.GetProperty("settings").GetProperty("precision").GetString());
+        var options = new CollectionOptions { Batch = 1, Tokenizer = Data, ExpertArithmetic = Inference.Layers.ExpertArithmetic.Bf16 };
+        using var bf16 = MoeModel.Load(model, new LoadOptions { ExpertArithmetic = Inference.Layers.ExpertArithmetic.Bf16 });
+        var library = RoutingCollector.Collect(bf16, Pairs, RepoPaths.TempDir("library-bf16"), options);
+        Assert.Equal(library.Counts.ToCountTable().Rows, CountTable.Load(Path.Combine(dir, "counts.csv")).Rows);
+        using var plain = MoeModel.Load(model);
+        var e = Assert.Throws<ArgumentException>(() => RoutingCollector.Collect(plain, Pairs, RepoPaths.TempDir("library-mismatch"), options));
+        Assert.Contains("loaded with fp32 experts", e.Message);
+    }
+
     [Fact]
     public void AStoppedRunResumesToTheSameFiles()
     {

@@ -43,6 +43,41 @@ public class EngineCommandTests
         Assert.Equal(Floats(want, steered ? "gen.steered" : "gen.plain").Values, Floats(got, "gen").Values);
     }
 
+    /// <summary>
+    /// gpt_oss_mxfp4's reference is transformers' bf16 arithmetic on its dequantised experts (tools/reference/mxfp4):
+    /// `--expert-arithmetic bf16` reproduces its logits within 1e-4; the default, fp32, is 3.9e-2 away from them.
+    /// </summary>
+    [Theory]
+    [InlineData("bf16", 0f, 1e-4f)]
+    [InlineData(null, 3e-2f, 5e-2f)]
+    public void TraceWithBf16ExpertArithmeticReproducesTheMxfp4Fixture(string? arithmetic, float atLeast, float atMost)
+    {
+        string fixture = RepoPaths.Fixture("gpt_oss_mxfp4"), output = Path.Combine(RepoPaths.TempDir("trace-mxfp4"), "trace.safetensors");
+        string reference = Path.Combine(fixture, "reference.safetensors");
+        var args = new List<string> { "trace", "--model", fixture, "--inputs", reference, "--out", output, "--threads", "2" };
+        if (arithmetic is not null) args.AddRange(["--expert-arithmetic", arithmetic]);
+        var r = Cli.Run(args.ToArray());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var got = SafetensorsFile.Open(output);
+        using var want = SafetensorsFile.Open(reference);
+        float err = MaxAbs(Floats(want, "logits").Values, Floats(got, "logits").Values);
+        Assert.InRange(err, atLeast, atMost);
+    }
+
+    [Fact]
+    public void Bf16ExpertArithmeticOnAnotherArchitectureIsOneLineExitTwo()
+    {
+        string fixture = RepoPaths.Fixture("qwen3_moe");
+        var r = Cli.Run("trace", "--model", fixture, "--inputs", Path.Combine(fixture, "reference.safetensors"),
+            "--out", Path.Combine(RepoPaths.TempDir("trace-bf16-qwen"), "o.safetensors"), "--expert-arithmetic", "bf16");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("gpt-oss experts only", r.Stderr);
+        var bad = Cli.Run("trace", "--model", fixture, "--inputs", Path.Combine(fixture, "reference.safetensors"),
+            "--out", Path.Combine(RepoPaths.TempDir("trace-bf16-qwen"), "o.safetensors"), "--expert-arithmetic", "fp16");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("expected 'fp32' or 'bf16'", bad.Stderr);
+    }
+
     private static string DType(TensorInfo t) => SafetensorsFile.DTypeName(t.Type);
 
     private static float MaxAbs(float[] a, float[] b) { Assert.Equal(a.Length, b.Length); return a.Zip(b, (x, y) => MathF.Abs(x - y)).Max(); }

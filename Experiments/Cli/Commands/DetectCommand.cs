@@ -26,9 +26,10 @@ internal static class DetectCommand
         var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
         var pairFlags = new PairInferenceFlags();
+        var arithmetic = TraceCommand.ExpertArithmeticOption();
         var device = GpuCheckCommand.DeviceOption();
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, variables, routingLog, tokenizer, every, maxPairs, metric, device };
+            { model, pairs, output, batch, resume, precision, arithmetic, variables, routingLog, tokenizer, every, maxPairs, metric, device };
         pairFlags.AddTo(command);
         command.SetAction(result =>
         {
@@ -44,6 +45,7 @@ internal static class DetectCommand
             {
                 Batch = result.GetValue(batch), Resume = result.GetValue(resume),
                 Precision = PrecisionNames.Parse(result.GetValue(precision)!), Device = engine,
+                ExpertArithmetic = TraceCommand.LoadOptions(result, arithmetic).ExpertArithmetic,
                 Variables = DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),
                 RoutingLog = result.GetValue(routingLog) ? Path.Combine(runDir, "routing-log") : null,
                 Tokenizer = result.GetValue(tokenizer), CheckpointEvery = result.GetValue(every), StopAfterPairs = result.GetValue(maxPairs),

@@ -19,9 +19,10 @@ internal static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "sampling seed", DefaultValueFactory = _ => 0 };
         var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
         var variables = new Option<string[]>("--var") { Description = "NAME=VALUE: a chat-template variable (a JSON value is passed as that value, other text as a string)", AllowMultipleArgumentsPerToken = false };
+        var arithmetic = TraceCommand.ExpertArithmeticOption();
         var device = GpuCheckCommand.DeviceOption();
         var command = new Command("generate", "Generate from prompts with the chat template applied, greedy or seeded sampling, batched, optionally steered by a plan.")
-            { model, plan, prompt, prompts, maxNew, temperature, topP, seed, precision, variables, device };
+            { model, plan, prompt, prompts, maxNew, temperature, topP, seed, precision, arithmetic, variables, device };
         command.SetAction(result =>
         {
             var engine = GpuCheckCommand.ParseEngine(result.GetValue(device)!, "generate");   // no GPU: exit 2 before any work
@@ -36,7 +37,8 @@ internal static class GenerateCommand
                 MaxNewTokens = result.GetValue(maxNew), Temperature = result.GetValue(temperature), TopP = result.GetValue(topP), Seed = result.GetValue(seed),
                 Precision = PrecisionNames.Parse(result.GetValue(precision)!), TemplateVariables = Catalogs.DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),
             };
-            using var generator = context.Steering.LoadGenerator(CommandRunner.Required(result, model), steering, planPath ?? "plan", engine);
+            using var generator = context.Steering.LoadGenerator(CommandRunner.Required(result, model), steering, planPath ?? "plan", engine,
+                TraceCommand.LoadOptions(result, arithmetic));
             foreach (var output in context.Steering.Generate(generator, list, steering, settings, planPath ?? "plan"))
             {
                 if (list.Count > 1) Console.WriteLine($"[{output.Prompt.Id}]");

@@ -11,10 +11,10 @@ public sealed partial class ModelCatalog
     internal ModelCatalog(SteerMoEContext context) => _context = context;
 
     /// <summary>Loads a Hugging Face model folder (config.json + safetensors, memory-mapped).</summary>
-    public MoeModel Load(string directory) => MoeModel.Load(directory);
+    public MoeModel Load(string directory, LoadOptions? options = null) => MoeModel.Load(directory, options);
 
     /// <summary>Loads a model folder on <paramref name="device"/>: the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
-    public IMoeEngine Load(string directory, EngineDevice device) => MoeEngine.Load(directory, device);
+    public IMoeEngine Load(string directory, EngineDevice device, LoadOptions? options = null) => MoeEngine.Load(directory, device, options);
 
     /// <summary>Architecture, shape, parameters, dtypes and memory of a model folder.</summary>
     public ModelSummary Inspect(string directory)
@@ -28,9 +28,10 @@ public sealed partial class ModelCatalog
         SteeringRewrite.Load(path, (config.LayerCount, config.ExpertCount, config.TopK));
 
     /// <summary>Runs `trace`: one forward pass over an inputs file (and optionally a greedy continuation), written as safetensors.</summary>
-    public void Trace(string modelDirectory, string inputsPath, string outputPath, string? planPath = null, int generate = 0, int promptTokens = 0, Inference.Precision precision = Inference.Precision.Exact)
+    public void Trace(string modelDirectory, string inputsPath, string outputPath, string? planPath = null, int generate = 0, int promptTokens = 0,
+        Inference.Precision precision = Inference.Precision.Exact, LoadOptions? load = null)
     {
-        using var model = MoeModel.Load(modelDirectory);
+        using var model = MoeModel.Load(modelDirectory, load);
         ModelTrace.Run(model, new TraceRequest
         {
             InputsPath = inputsPath, OutputPath = outputPath, Generate = generate, PromptTokens = promptTokens, Precision = precision,

@@ -51,8 +51,8 @@ public sealed partial class SteeringCatalog
     /// against the model's config.json before any weights are read. <paramref name="device"/>: CPU engine or CUDA backend.
     /// </summary>
     public Generation.SteeredGenerator LoadGenerator(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan",
-        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu) =>
-        Generation.SteeredGenerator.Load(modelDirectory, plan, planSource, device);
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu, Inference.Models.LoadOptions? load = null) =>
+        Generation.SteeredGenerator.Load(modelDirectory, plan, planSource, device, load);
 
     /// <summary>Generates from every prompt (batched), steered by <paramref name="plan"/> when given.</summary>
     public IReadOnlyList<Generation.GeneratedText> Generate(Generation.SteeredGenerator generator, IReadOnlyList<Generation.GenerationPrompt> prompts,

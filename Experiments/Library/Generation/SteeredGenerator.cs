@@ -64,9 +64,11 @@ public sealed class SteeredGenerator : IDisposable
     /// Loads a model folder (config.json, safetensors, tokenizer.json, and the chat template of
     /// tokenizer_config.json or chat_template.jinja when there is one). When <paramref name="plan"/> is given it is
     /// checked against the config first, before any weights are read. <paramref name="device"/>: the engine to run on
-    /// (CUDA: no driver or GPU is a CudaException before any file is read).
+    /// (CUDA: no driver or GPU is a CudaException before any file is read). <paramref name="load"/>: how the model is
+    /// loaded (e.g. its expert arithmetic).
     /// </summary>
-    public static SteeredGenerator Load(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan", EngineDevice device = EngineDevice.Cpu)
+    public static SteeredGenerator Load(string modelDirectory, SteeringPlan? plan = null, string planSource = "plan", EngineDevice device = EngineDevice.Cpu,
+        LoadOptions? load = null)
     {
         if (device == EngineDevice.Cuda) _ = Inference.Cuda.Driver.CudaDevice.Current;
         if (!Directory.Exists(modelDirectory)) throw new DirectoryNotFoundException($"{modelDirectory}: no such model folder.");
@@ -81,7 +83,7 @@ public sealed class SteeredGenerator : IDisposable
             try { template = ChatTemplate.Load(modelDirectory); }
             catch (FormatException e) when (e.Message.Contains("has no chat template")) { template = null; }
         }
-        var model = MoeEngine.Load(modelDirectory, device);
+        var model = MoeEngine.Load(modelDirectory, device, load);
         return new SteeredGenerator(model, tokenizer, template);
     }
 

@@ -1,6 +1,7 @@
 using SteerMoE.Research.Inference.Architectures;
 using SteerMoE.Research.Inference.Checkpoints;
 using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Layers;
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Tests;
 using Xunit.Abstractions;
@@ -46,13 +47,13 @@ public class Mxfp4ParityTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The reference logits of this fixture were computed by transformers with the experts dequantised to bf16
-    /// and run in bf16 (its MXFP4 dequantise path), not fp32: an fp32 forward on the very same dequantised
-    /// weights (ours, and an independent PyTorch fp32 forward) differs from them by 3.85e-2, and emulating bf16
-    /// expert arithmetic brings that to 9.6e-3. So the 1e-4 parity is asserted where it is meaningful: the
-    /// packed MXFP4 model against the same model stored as float experts (bitwise equal), and the dequantised
-    /// values against transformers' (bitwise equal, above). Against transformers' bf16 logits we assert the
-    /// bf16-rounding bound, which still catches any layout error (a wrong gate/up interleave gives 3.7).
+    /// The reference logits of this fixture were computed by transformers with the dequantised experts kept in bf16
+    /// (its MXFP4 dequantise path), not in fp32: an fp32 forward on the very same dequantised weights (ours, and the
+    /// emulation in tools/reference/mxfp4) differs from them by 3.9e-2. So in fp32 the 1e-4 parity is asserted where
+    /// it is meaningful: the packed MXFP4 model against the same model stored as float experts (bitwise equal), and
+    /// the dequantised values against transformers' (bitwise equal, above). Against transformers' logits the fp32
+    /// run gets the bound of bf16-vs-fp32 expert arithmetic, which still catches any layout error (a wrong gate/up
+    /// interleave gives 3.7); <see cref="Bf16ExpertArithmeticReproducesTransformers"/> asserts the 1e-4.
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -73,10 +74,51 @@ public class Mxfp4ParityTests(ITestOutputHelper output)
             var fromFloat = unpacked.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
             Assert.Equal(fromFloat, fromPacked);
             float err = HfParityTests.MaxAbs(reference.Floats("logits"), fromPacked);
-            output.WriteLine($"gpt_oss_mxfp4 logits max abs error vs transformers (bf16 experts) {err:E3} (threads {threads})");
+            output.WriteLine($"gpt_oss_mxfp4 fp32 experts: logits max abs error vs transformers (bf16 experts) {err:E3} (threads {threads})");
             Assert.True(err <= 5e-2f, $"gpt_oss_mxfp4 logits: max abs error {err} exceeds the bf16-arithmetic bound");
         }
         finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>
+    /// <see cref="ExpertArithmetic.Bf16"/> runs transformers' op sequence for dequantised experts (bf16 GEMM inputs and
+    /// outputs, bf16 bias adds and clamped SwiGLU, fp32 routing): the logits agree with the reference within 1e-4, the
+    /// issue's bound, on 1 and 2 threads, and do not depend on the thread count. What is left is the order of the GEMMs'
+    /// fp32 sums (ours vs oneDNN's), which decides a rare tie of a bf16 rounding: tools/reference/mxfp4 gets 6.5e-6
+    /// with torch's order and 8.4e-5 with exact sums.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Bf16ExpertArithmeticReproducesTransformers(int threads)
+    {
+        using var reference = new Reference(Path.Combine(Dir, "reference.safetensors"));
+        using var model = MoeModel.Load(Dir, new LoadOptions { ExpertArithmetic = ExpertArithmetic.Bf16 });
+        Assert.All(model.Layers, l => Assert.Equal(ExpertArithmetic.Bf16, Assert.IsType<ClampedSwiGluExperts>(l.Moe.Experts).Arithmetic));
+        var batch = reference.Batch();
+        int saved = Parallelism.Threads;
+        try
+        {
+            Parallelism.Threads = 1;
+            var single = model.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
+            Parallelism.Threads = threads;
+            var logits = model.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
+            Assert.Equal(single, logits);
+            float err = HfParityTests.MaxAbs(reference.Floats("logits"), logits);
+            output.WriteLine($"gpt_oss_mxfp4 bf16 experts: logits max abs error vs transformers {err:E3} (threads {threads})");
+            Assert.True(err <= 1e-4f, $"gpt_oss_mxfp4 bf16 experts: max abs error {err} exceeds 1e-4");
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    /// <summary>Only gpt-oss experts have a bf16 sequence: asking it of another architecture is a clear error.</summary>
+    [Fact]
+    public void Bf16ExpertArithmeticIsRefusedForOtherArchitectures()
+    {
+        var e = Assert.Throws<NotSupportedException>(() =>
+            MoeModel.Load(RepoPaths.Fixture("olmoe"), new LoadOptions { ExpertArithmetic = ExpertArithmetic.Bf16 }));
+        Assert.Contains("gpt-oss experts only", e.Message);
+        Assert.Contains("OlmoeForCausalLM", e.Message);
     }
 
     /// <summary>The fixture with its experts as float tensors [E, in, out] (transformers' unquantised layout), written by <see cref="SafetensorsWriter"/>.</summary>
