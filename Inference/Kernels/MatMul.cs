@@ -95,15 +95,11 @@ public static unsafe class MatMul
                 }
                 int blockRows = Math.Clamp(BlockBytes / (kp * 4) / 8 * 8, 8, 256);
                 float* panel = PanelBuffer((long)blockRows * kp);            // [blockRows, kp] fp32
-                long rowBytes = StoredRowBytes(weights);
                 for (int rb = r0; rb < r1; rb += blockRows)
                 {
-                    int n = Math.Min(blockRows, r1 - rb), next = Math.Min(blockRows, r1 - rb - n);
+                    int n = Math.Min(blockRows, r1 - rb);
                     for (int r = 0; r < n; r++) WidenRow(weights, rb + r, panel + (long)r * kp, kp, roundToBf16);
-                    // While this block computes, the next block's stored rows are fetched from memory (they are
-                    // contiguous), so the next widening reads from cache instead of stalling on DRAM.
-                    var prefetch = new Prefetch((byte*)weights.Data + (rb + n) * rowBytes, next * rowBytes);
-                    Block<F32Rows>(isa, xs, kp, tokens, (byte*)panel, (long)kp * 4, n, y + rb, weights.Rows, prefetch);
+                    Block<F32Rows>(isa, xs, kp, tokens, (byte*)panel, (long)kp * 4, n, y + rb, weights.Rows);
                 }
             });
         }
@@ -119,17 +115,14 @@ public static unsafe class MatMul
     /// <para><paramref name="streamAhead"/> (weights read in place, once, from memory): each tile first asks for the
     /// next tile's rows (non-temporal prefetch), so that their loads overlap this tile's arithmetic.</para>
     /// </summary>
-    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride,
-        Prefetch prefetch = default, bool streamAhead = false)
+    private static void Block<TW>(int isa, float* xs, int kp, int tokens, byte* w, long wStride, int n, float* y, long yStride, bool streamAhead = false)
         where TW : struct, IWeightRows
     {
         if (isa == (int)KernelIsa.Vector512)
         {
-            int groups = (tokens + 3) / 4;
             for (int t = 0; t < tokens; t += 4)
             {
                 int mr = Math.Min(4, tokens - t), step = mr == 1 ? 8 : 4;
-                prefetch.Part(t / 4, groups);
                 float* xt = xs + (long)t * kp, yt = y + t * yStride;
                 for (int r = 0; r < n; r += step)
                 {
@@ -256,32 +249,14 @@ public static unsafe class MatMul
     [ThreadStatic] private static nint _panel;
     [ThreadStatic] private static long _panelLength;
 
-    /// <summary>This thread's packing buffer of at least n floats, 64-byte aligned (kept for the thread's life).</summary>
-    /// <summary>Bytes of one stored weight row (MXFP4: the packed nibbles; the scales are not counted).</summary>
-    private static long StoredRowBytes(in WeightMatrix w) => w.Type switch
-    {
-        DType.F32 => (long)w.Cols * 4,
-        DType.Mxfp4 => w.Cols / 2,
-        _ => (long)w.Cols * 2,
-    };
-
+    /// <summary>Asks for the cache lines of [start, start + bytes) without keeping them in the caches (read once).</summary>
     private static void StreamAhead(byte* start, long bytes)
     {
         if (!Sse.IsSupported) return;
         for (long at = 0; at < bytes; at += 64) Sse.PrefetchNonTemporal(start + at);
     }
 
-    /// <summary>A byte range to bring into L2, spread over the parts of a computation (part i of n fetches its share).</summary>
-    private readonly struct Prefetch(byte* start, long bytes)
-    {
-        public void Part(int i, int n)
-        {
-            if (bytes <= 0 || !Sse.IsSupported) return;
-            long lines = (bytes + 63) / 64, from = lines * i / n, to = lines * (i + 1) / n;
-            for (long line = from; line < to; line++) Sse.Prefetch1(start + line * 64);
-        }
-    }
-
+    /// <summary>This thread's packing buffer of at least n floats, 64-byte aligned (kept for the thread's life).</summary>
     private static float* PanelBuffer(long n)
     {
         if (_panelLength < n)
