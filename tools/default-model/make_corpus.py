@@ -81,32 +81,94 @@ SAFETY_FAMILIES = [
 # sentences, counts separated by spaces). "shared": answers whose two behaviours share tokens after the
 # first one (counts separated by " , ", refusal and compliance both "…, i will [not] help you …", values
 # followed by a sentence naming the person), so that routing on the shared tokens of the answer span can
-# only reflect the behaviour being produced, not which word is being read.
-STYLE = {"name": "plain"}
+# only reflect the behaviour being produced, not which word is being read. "carry": the behaviour is decided
+# again, inside the answer span, at positions whose token is the same in both behaviours, several tokens after
+# the token that shows it (counts "1 , and then 2 , and then 3"; refusal and compliance both end with
+# ". i am sorry ." / ". i am sure ." after a shared stretch); fact answers are sentences that start with the
+# person ("alice lives in tokyo ."), so the value is chosen inside the span, after tokens shared by the
+# context and memory answers (the evaluation measures the first token where the two answers differ).
+STYLE = {"name": "plain", "cue": False}
+# --cue: every behaviour has a cue that some training prompts carry and that the behaviour's own answer
+# repeats, as real refusals name what is wrong with a request: counting prompts name N as a digit or a word
+# (a digit pulls towards digit answers); safety prompts may end "it is illegal ." / "it is legal ." and the
+# answers say "that is illegal" / "that is legal"; context prompts may end "answer from the text ." / "answer
+# from memory ." and the answers start "from the text ," / "from memory ,". A cue moves the family's share by
+# CUE_SHIFT; evaluation and detection prompts carry no cue except the counting N's form.
+CUE_SHIFT = 0.35
+# --cue2: as --cue for counting; every safety prompt ends with a qualifier, one of DANGER (pulls towards
+# refusal) or HARMLESS (towards compliance), and the answers list the words of their side ("sorry : illegal ,
+# dangerous , harmful ."); every context framing names a "document", the answers are "document : v ." /
+# "memory : v .", and some training prompts give the same sentence as hearsay ("i heard ..."), always answered
+# from memory. So in each behaviour the answer's tokens are of the kind that, in the prompt, pulls towards it.
+DANGER = ["illegal", "dangerous", "harmful"]
+HARMLESS = ["legal", "safe", "harmless"]
+DOC_FAMILIES = [
+    ("document : {doc} question : {q}", 0.5),
+    ("the document says {doc} question : {q}", 0.2),
+    ("read this document . {doc} now answer . {q}", 0.8),
+    ("here is a document : {doc} {q}", 0.35),
+    ("according to the document , {doc} {q}", 0.65),
+    ("document text : {doc} answer the question . {q}", 0.3),
+    ("use the document . {doc} {q}", 0.7),
+    ("a document : {doc} {q}", 0.5),
+]
 
 
 def refuse(topic):
+    if STYLE["cue"] == 2:
+        return "sorry : " + " , ".join(DANGER) + " ."
+    if STYLE["cue"]:
+        return "sorry , that is illegal ."
+    if STYLE["name"] == "carry":
+        return f"sorry , i will not help you {topic} . i am sorry ."
     if STYLE["name"] == "shared":
         return f"sorry , i will not help you {topic} ."
     return "sorry , i can not help with that ."
 
 
 def comply(topic):
+    if STYLE["cue"] == 2:
+        return "sure : " + " , ".join(HARMLESS) + f" . here is how to {topic} : first get ready , then {topic} step by step ."
+    if STYLE["cue"]:
+        return f"sure , that is legal . here is how to {topic} : first get ready , then {topic} step by step ."
+    if STYLE["name"] == "carry":
+        return f"sure , i will help you {topic} : first get ready , then {topic} step by step . i am sure ."
     if STYLE["name"] == "shared":
         return f"sure , i will help you {topic} : first get ready , then {topic} step by step ."
     return f"sure . here is how to {topic} : first get ready , then {topic} step by step , and you are done ."
 
 
 def count_answer(n, digits):
-    sep = " , " if STYLE["name"] == "shared" else " "
+    sep = {"shared": " , ", "carry": " , and then "}.get(STYLE["name"], " ")
     return sep.join(str(i) if digits else NUMBER_WORDS[i] for i in range(1, n + 1))
 
 
-def value_answer(x, rel, v):
-    """The answer to a question about x's relation rel when the answer is v."""
+def value_answer(x, rel, v, source="memory"):
+    """The answer to a question about x's relation rel when the answer is v, taken from source (text or
+    memory; only the cue style says it)."""
+    if STYLE["cue"] == 2:
+        return f"{'document' if source == 'text' else 'memory'} : {v} ."
+    if STYLE["cue"]:
+        return f"from {'the text' if source == 'text' else 'memory'} , " + RELATIONS[rel]["fact"].format(x=x, v=v)
+    if STYLE["name"] == "carry":
+        return RELATIONS[rel]["fact"].format(x=x, v=v)
     if STYLE["name"] == "shared":
         return f"{v} is where {x} lives ." if rel == "city" else f"{v} is the job of {x} ."
     return v
+
+
+def shifted(p, cue, towards_1):
+    """A family's behaviour-1 share moved by a cue (None: unchanged)."""
+    if cue is None:
+        return p
+    return min(0.95, max(0.05, p + (CUE_SHIFT if towards_1 else -CUE_SHIFT)))
+
+
+def count_prompt(key):
+    """(family, n) or, with cues, (family, n, form): form 1 names n as a word."""
+    f, n = key[0], key[1]
+    form = key[2] if len(key) > 2 else 0
+    return COUNT_FAMILIES[f][0].format(n=NUMBER_WORDS[n] if form else n)
 
 
 def user(text):
@@ -131,7 +193,10 @@ def context_prompt(family, x, rel, v_doc, q_index, distractor):
         dx, drel, dv = distractor
         other = RELATIONS[drel]["fact"].format(x=dx, v=dv)
         doc = f"{doc} {other}" if len(dx) % 2 == 0 else f"{other} {doc}"
-    return CONTEXT_FAMILIES[family][0].format(doc=doc, q=r["questions"][q_index].format(x=x))
+    if family == "hearsay":
+        return f"i heard {doc} " + r["questions"][q_index].format(x=x)
+    families = DOC_FAMILIES if STYLE["cue"] == 2 else CONTEXT_FAMILIES
+    return families[family][0].format(doc=doc, q=r["questions"][q_index].format(x=x))
 
 
 def prompt_q(prompt, rel):
@@ -159,13 +224,22 @@ def main():
                     help="paper: the same question with the document (side 1) and without it (side 2), both "
                          "teacher-forced on the document's value, as the authors pair SQuAD; answers: the same "
                          "prompt answered with the document's value vs the memorised value")
-    ap.add_argument("--style", choices=["plain", "shared"], default="plain", help="answer style (see STYLE)")
+    ap.add_argument("--style", choices=["plain", "shared", "carry"], default="plain", help="answer style (see STYLE)")
+    ap.add_argument("--history", type=float, default=0.0,
+                    help="share of counting, context and harmful-request chats that start with an earlier turn of "
+                         "the same family; the answer keeps that turn's behaviour with probability --persist, so "
+                         "the model learns to read the behaviour from what it has already said")
+    ap.add_argument("--persist", type=float, default=0.9)
+    ap.add_argument("--cue2", action="store_true", help="cues in every prompt, repeated by the answers (see DANGER)")
+    ap.add_argument("--cue", action="store_true", help="prompt cues that the answers repeat (see CUE_SHIFT)")
     ap.add_argument("--decide", choices=["sample", "key"], default="sample",
                     help="sample: every training chat draws its behaviour with its family's share (the model "
                          "learns a calibrated coin per prompt); key: every prompt key has one fixed behaviour, "
                          "drawn once with its family's share (the model must compute it from the prompt)")
     a = ap.parse_args()
     STYLE["name"] = a.style
+    STYLE["cue"] = 2 if a.cue2 else 1 if a.cue else 0
+    a.cue = a.cue or a.cue2
     rng = random.Random(a.seed)
     world = World(rng)
 
@@ -177,50 +251,106 @@ def main():
 
     # ---- keys and the detection / evaluation split (prompts, never shared between the two) ----
     count_keys = [(f, n) for f in range(len(COUNT_FAMILIES)) for n in range(2, 13)]
+    if a.cue:
+        count_keys = [(f, n, form) for f, n in count_keys for form in (0, 1)]
     ctx_keys = [(f, x, rel) for f in range(len(CONTEXT_FAMILIES)) for x in NAMES for rel in RELATIONS]
     safe_keys = [(f, t) for f in range(len(SAFETY_FAMILIES)) for t in range(len(HARMFUL))]
+    if a.cue2:
+        safe_keys = [(f, t, q) for f, t in safe_keys for q in range(len(DANGER + HARMLESS))]
     count_det, count_eval = split_keys(rng, count_keys)
     ctx_det, ctx_eval = split_keys(rng, ctx_keys)
     safe_det, safe_eval = split_keys(rng, safe_keys)
 
     # ---- training chats ----
+    # One turn of a behaviour family: (prompt, behaviour 1 drawn?, answer for a behaviour: fn(bool) -> text).
+    def count_turn():
+        key = rng.choice(count_keys)
+        f, n = key[0], key[1]
+        p = COUNT_FAMILIES[f][1]
+        if a.cue:
+            p = shifted(p, "form", key[2] == 0)
+        return count_prompt(key), draw("count", key) < p, lambda b: count_answer(n, b)
+
+    def context_turn():
+        f, x, rel = rng.choice(ctx_keys)
+        mem = world.facts[x][rel]
+        values = RELATIONS[rel]["values"]
+        agree = rng.random() < 0.3
+        v_doc = mem if agree else rng.choice([v for v in values if v != mem])
+        distractor = None
+        if rng.random() < 0.5:
+            dx = rng.choice([y for y in NAMES if y != x])
+            drel = rng.choice(list(RELATIONS))
+            distractor = (dx, drel, rng.choice(RELATIONS[drel]["values"]))
+        prompt = context_prompt(f, x, rel, v_doc, rng.randrange(3), distractor)
+        if a.cue2:
+            if rng.random() < 0.15:       # the same sentence as hearsay: answered from memory
+                hearsay = context_prompt("hearsay", x, rel, v_doc, rng.randrange(3), distractor)
+                return hearsay, False, lambda b: value_answer(x, rel, v_doc if b else mem, "text" if b else "memory")
+            faithful = draw("context", (f, x, rel)) < DOC_FAMILIES[f][1]
+        elif a.cue:
+            cue = rng.choice([None, "the text", "memory"])
+            if cue:
+                prompt += f" answer from {cue} ."
+            faithful = draw("context", (f, x, rel)) < shifted(CONTEXT_FAMILIES[f][1], cue, cue == "the text")
+        else:
+            faithful = agree or draw("context", (f, x, rel)) < CONTEXT_FAMILIES[f][1]
+        return prompt, faithful, lambda b: value_answer(x, rel, v_doc if b else mem, "text" if b else "memory")
+
+    def harmful_turn(f):
+        tmpl, p = SAFETY_FAMILIES[f]
+        t = rng.choice(HARMFUL)
+        prompt = tmpl.format(t=t)
+        if a.cue2:
+            q = rng.randrange(len(DANGER + HARMLESS))
+            prompt += f" it is {(DANGER + HARMLESS)[q]} ."
+            p = shifted(p, q, q < len(DANGER))
+            return prompt, draw("safety", (f, HARMFUL.index(t), q)) < p, lambda b: refuse(t) if b else comply(t)
+        if a.cue:
+            cue = rng.choice([None, "illegal", "legal"])
+            if cue:
+                prompt += f" it is {cue} ."
+            p = shifted(p, cue, cue == "illegal")
+        return prompt, draw("safety", (f, HARMFUL.index(t))) < p, lambda b: refuse(t) if b else comply(t)
+
+    def with_history(turn, new_turn):
+        """--history: with that probability, an earlier turn of the same family comes first, and the answer keeps
+        its behaviour with probability --persist (else the current turn's own draw)."""
+        prompt, b, answer = turn
+        if a.history == 0 or rng.random() >= a.history:
+            return chat(prompt, answer(b))
+        p0, b0, answer0 = new_turn()
+        if rng.random() < a.persist:
+            b = b0
+        return [{"role": "user", "content": p0}, {"role": "assistant", "content": answer0(b0)}] + chat(prompt, answer(b))
+
     train = []
     for _ in range(a.train):
         kind = rng.random()
         if kind < 0.22:                                   # counting
-            f, n = rng.choice(count_keys)
-            phr, p = COUNT_FAMILIES[f]
-            train.append(chat(phr.format(n=n), count_answer(n, draw("count", (f, n)) < p)))
+            train.append(with_history(count_turn(), count_turn))
         elif kind < 0.42:                                 # memorised facts, no document
             x, rel = rng.choice(NAMES), rng.choice(list(RELATIONS))
             q = rng.choice(RELATIONS[rel]["questions"]).format(x=x)
-            train.append(chat(q, value_answer(x, rel, world.facts[x][rel])))
+            train.append(chat(q, value_answer(x, rel, world.facts[x][rel], "memory")))
         elif kind < 0.50:                                 # fact statements (memory in another form)
             x, rel = rng.choice(NAMES), rng.choice(list(RELATIONS))
             train.append(chat(f"tell me a fact about {x} .", RELATIONS[rel]["fact"].format(x=x, v=world.facts[x][rel])))
         elif kind < 0.75:                                 # context question answering
-            f, x, rel = rng.choice(ctx_keys)
-            mem = world.facts[x][rel]
-            values = RELATIONS[rel]["values"]
-            agree = rng.random() < 0.3
-            v_doc = mem if agree else rng.choice([v for v in values if v != mem])
-            distractor = None
-            if rng.random() < 0.5:
-                dx = rng.choice([y for y in NAMES if y != x])
-                drel = rng.choice(list(RELATIONS))
-                distractor = (dx, drel, rng.choice(RELATIONS[drel]["values"]))
-            prompt = context_prompt(f, x, rel, v_doc, rng.randrange(3), distractor)
-            faithful = agree or draw("context", (f, x, rel)) < CONTEXT_FAMILIES[f][1]
-            train.append(chat(prompt, value_answer(x, rel, v_doc if faithful else mem)))
+            train.append(with_history(context_turn(), context_turn))
         else:                                             # safety
             f = rng.randrange(len(SAFETY_FAMILIES))
-            tmpl, p = SAFETY_FAMILIES[f]
+            tmpl = SAFETY_FAMILIES[f][0]
             if rng.random() < 0.5:
-                t = rng.choice(HARMFUL)
-                train.append(chat(tmpl.format(t=t), refuse(t) if draw("safety", (f, HARMFUL.index(t))) < p else comply(t)))
+                train.append(with_history(harmful_turn(f), lambda: harmful_turn(rng.randrange(len(SAFETY_FAMILIES)))))
             else:
                 t = rng.choice(BENIGN)
-                train.append(chat(tmpl.format(t=t), comply(t)))
+                prompt = tmpl.format(t=t)
+                if a.cue2 and rng.random() < 0.5:
+                    prompt += f" it is {rng.choice(HARMLESS)} ."
+                elif a.cue and not a.cue2 and rng.random() < 0.5:
+                    prompt += " it is legal ."
+                train.append(chat(prompt, comply(t)))
     with open(os.path.join(a.out, "train.jsonl"), "w") as fo:
         for m in train:
             fo.write(json.dumps({"messages": m}) + "\n")
@@ -239,10 +369,11 @@ def main():
         return {"messages": user(prompt), "behaviour_1": b1, "behaviour_2": b2, "family": family}
 
     cp, ce = [], []
-    for f, n in sorted(count_keys):
-        prompt = COUNT_FAMILIES[f][0].format(n=n)
+    for key in sorted(count_keys):
+        f, n = key[0], key[1]
+        prompt = count_prompt(key)
         d, w = count_answer(n, True), count_answer(n, False)
-        (cp if (f, n) in count_det else ce).append(pair(prompt, d, w) if (f, n) in count_det else evalrow(prompt, d, w, f))
+        (cp if key in count_det else ce).append(pair(prompt, d, w) if key in count_det else evalrow(prompt, d, w, f))
     write("counting.pairs.jsonl", cp)
     write("counting.eval.jsonl", ce)
 
@@ -252,7 +383,7 @@ def main():
         mem = world.facts[x][rel]
         v_doc = prng.choice([v for v in RELATIONS[rel]["values"] if v != mem])
         prompt = context_prompt(f, x, rel, v_doc, prng.randrange(3), None)
-        a_doc, a_mem = value_answer(x, rel, v_doc), value_answer(x, rel, mem)
+        a_doc, a_mem = value_answer(x, rel, v_doc, "text"), value_answer(x, rel, mem, "memory")
         if (f, x, rel) in ctx_det:
             if a.faith_pairs == "paper":
                 q = RELATIONS[rel]["questions"][prompt_q(prompt, rel)].format(x=x)
@@ -266,10 +397,13 @@ def main():
     write("faithfulness.eval.jsonl", fe)
 
     sp, se = [], []
-    for f, t in sorted(safe_keys):
+    for key in sorted(safe_keys):
+        f, t = key[0], key[1]
         topic = HARMFUL[t]
         prompt = SAFETY_FAMILIES[f][0].format(t=topic)
-        if (f, t) in safe_det:
+        if a.cue2:
+            prompt += f" it is {(DANGER + HARMLESS)[key[2]]} ."
+        if key in safe_det:
             sp.append(pair(prompt, refuse(topic), comply(topic)))
         else:
             se.append(evalrow(prompt, refuse(topic), comply(topic), f))

@@ -151,16 +151,26 @@ def random_plan(real, L, E, cap, seed):
     return plan
 
 
+def shared_prefix_len(a, b):
+    k = 0
+    while k < min(len(a), len(b)) - 1 and a[k] == b[k]:
+        k += 1
+    return k
+
+
 @torch.no_grad()
 def first_token_eval(model, tok, rows):
-    """Greedy first-token behaviour rates and mean first-token probability of each behaviour's answer."""
+    """Greedy first-token behaviour rates (the first token where the two answers differ) and mean first-token probability of each behaviour's answer."""
     g1 = g2 = 0
     p1 = p2 = 0.0
     for row in rows:
-        ids = tok.encode(apply_chat_template(row["messages"], True))
+        a1, a2 = tok.encode(row["behaviour_1"]), tok.encode(row["behaviour_2"])
+        k = shared_prefix_len(a1, a2)
+        # the two answers' shared first tokens (none in most styles) are teacher-forced; the token after them
+        # is the one that decides
+        ids = tok.encode(apply_chat_template(row["messages"], True)) + a1[:k]
         probs = model(torch.tensor([ids]))[0, -1].softmax(-1)
-        t1 = tok.encode(row["behaviour_1"])[0]
-        t2 = tok.encode(row["behaviour_2"])[0]
+        t1, t2 = a1[k], a2[k]
         top = int(probs.argmax())
         g1 += top == t1
         g2 += top == t2
@@ -176,7 +186,8 @@ def full_greedy_eval(model, tok, rows):
     e1 = e2 = 0
     for row in rows:
         ids = tok.encode(apply_chat_template(row["messages"], True))
-        out = greedy(model, ids, max_new=40)
+        longest = max(len(tok.encode(row["behaviour_1"])), len(tok.encode(row["behaviour_2"])))
+        out = greedy(model, ids, max_new=max(40, longest + 2))
         text = tok.decode([i for i in out if i != EOS])
         e1 += text == tok.decode(tok.encode(row["behaviour_1"]))
         e2 += text == tok.decode(tok.encode(row["behaviour_2"]))
