@@ -11,4 +11,14 @@ public sealed record PairInferenceOptions
     public string PermutationStream { get; init; } = "detection/permutation";
     /// <summary>The context's random stream of the cluster bootstrap.</summary>
     public string BootstrapStream { get; init; } = "detection/bootstrap";
+
+    /// <summary>Throws a clear error unless the settings can be run (callers check before any model work).</summary>
+    public void Validate() => Check(Resamples, StabilityTop);
+
+    /// <summary>Throws unless <paramref name="resamples"/> is 0 or at least 2 and <paramref name="stabilityTop"/> positive.</summary>
+    public static void Check(int resamples, int stabilityTop)
+    {
+        if (resamples < 0 || resamples == 1) throw new ArgumentException($"--resamples: {resamples}; expected 0 (no resampling) or at least 2.");
+        if (stabilityTop <= 0) throw new ArgumentException($"--stability-top: {stabilityTop} is not a positive number of experts.");
+    }
 }

@@ -51,8 +51,7 @@ public sealed class PairLevelStatistics
     /// </summary>
     public static PairLevelStatistics Compute(PairCounts counts, PairedTTest? pairedT, int resamples, int stabilityTop, Random permutationRandom, Random bootstrapRandom)
     {
-        if (resamples < 0 || resamples == 1) throw new ArgumentException($"--resamples: {resamples}; expected 0 (no resampling) or at least 2.");
-        if (stabilityTop <= 0) throw new ArgumentException($"--stability-top: {stabilityTop} is not a positive number of experts.");
+        PairInferenceOptions.Check(resamples, stabilityTop);
         if (resamples == 0) return new PairLevelStatistics(counts.Layers, counts.Experts, pairedT, null, null, stabilityTop);
         var permutation = PairResampling.PermutationTest(counts, resamples, permutationRandom);
         var bootstrap = PairResampling.ClusterBootstrap(counts, resamples, bootstrapRandom, [stabilityTop]);

@@ -46,8 +46,7 @@ public sealed partial class DetectionCatalog
     {
         options ??= new CollectionOptions();
         pairInference ??= new PairInferenceOptions();
-        if (pairInference.Resamples < 0 || pairInference.Resamples == 1) throw new ArgumentException($"--resamples: {pairInference.Resamples}; expected 0 (no resampling) or at least 2.");
-        if (pairInference.StabilityTop <= 0) throw new ArgumentException($"--stability-top: {pairInference.StabilityTop} is not a positive number of experts.");
+        pairInference.Validate();
         var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
         using var model = MoeEngine.Load(modelDirectory, options.Device, new LoadOptions { ExpertArithmetic = options.ExpertArithmetic });
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
