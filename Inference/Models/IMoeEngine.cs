@@ -1,7 +1,6 @@
 using SteerMoE.Research.Inference.Cuda.Driver;
 using SteerMoE.Research.Inference.Cuda.Model;
 using SteerMoE.Research.Inference.Cuda.Native;
-using SteerMoE.Research.Inference.Layers;
 
 namespace SteerMoE.Research.Inference.Models;
 
@@ -62,10 +61,7 @@ public static class MoeEngine
     public static IMoeEngine Load(string directory, EngineDevice device = EngineDevice.Cpu, LoadOptions? options = null)
     {
         if (device == EngineDevice.Cpu) return MoeModel.Load(directory, options);
-        if ((options?.ExpertArithmetic ?? ExpertArithmetic.Fp32) != ExpertArithmetic.Fp32)
-            throw new NotSupportedException($"--expert-arithmetic {options!.ExpertArithmetic.Name()}: the CUDA backend computes experts in fp32 only; use --device cpu.");
-        _ = CudaDevice.Current;   // no driver or GPU: CudaException before the model is read
-        return CudaModel.Load(directory);
+        return CudaModel.Load(directory, options);   // no driver or GPU: CudaException before the model is read
     }
 
     /// <summary>Parses a `--device` value: cpu or cuda; anything else is an <see cref="ArgumentException"/>.</summary>

@@ -137,10 +137,10 @@ internal static class GpuCheckCommand
     }
 
     /// <summary>`trace --device cuda`: the trace file of the CPU engine's `trace`, computed by the CUDA backend.</summary>
-    public static int Trace(string dir, TraceRequest request, string? planPath)
+    public static int Trace(string dir, TraceRequest request, string? planPath, LoadOptions? load = null)
     {
         RequireGpu("trace --device cuda");
-        using var cpu = MoeModel.Load(dir);
+        using var cpu = MoeModel.Load(dir, load);
         using var gpu = CudaModel.Load(cpu);
         var c = cpu.Config;
         var rewrite = planPath is null ? null : Inference.Routing.SteeringRewrite.Load(planPath, (c.LayerCount, c.ExpertCount, c.TopK));

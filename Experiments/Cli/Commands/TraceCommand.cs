@@ -27,15 +27,11 @@ internal static class TraceCommand
             string outPath = CommandRunner.Required(result, output);
             var load = LoadOptions(result, arithmetic);
             if (GpuCheckCommand.IsCuda(result.GetValue(device)!))
-            {
-                if (load.ExpertArithmetic != ExpertArithmetic.Fp32)
-                    throw new NotSupportedException("trace: --expert-arithmetic bf16 runs on the CPU engine only (the CUDA backend computes experts in fp32).");
                 return GpuCheckCommand.Trace(CommandRunner.Required(result, model), new Inference.Models.TraceRequest
                 {
                     InputsPath = CommandRunner.Required(result, inputs), OutputPath = outPath, Generate = result.GetValue(generate),
                     PromptTokens = result.GetValue(prompt), Precision = PrecisionNames.Parse(result.GetValue(precision)!),
-                }, result.GetValue(plan));
-            }
+                }, result.GetValue(plan), load);
             new SteerMoEContext().Models.Trace(CommandRunner.Required(result, model), CommandRunner.Required(result, inputs), outPath,
                 result.GetValue(plan), result.GetValue(generate), result.GetValue(prompt), PrecisionNames.Parse(result.GetValue(precision)!), load);
             Console.WriteLine($"wrote {outPath}");

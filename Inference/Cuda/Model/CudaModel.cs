@@ -31,6 +31,8 @@ public sealed unsafe class CudaModel : IMoeEngine
 
     private CudaModel(MoeModel cpu)
     {
+        if (cpu.ExpertArithmetic != ExpertArithmetic.Fp32)   // before any GPU memory is taken
+            throw new NotSupportedException($"{cpu.Directory}: --expert-arithmetic {cpu.ExpertArithmetic.Name()}: the CUDA backend computes experts in fp32 only; use --device cpu.");
         _cpu = cpu;
         var device = CudaDevice.Current;
         device.MakeCurrent();
@@ -56,12 +58,13 @@ public sealed unsafe class CudaModel : IMoeEngine
     /// <summary>
     /// Loads the model folder <paramref name="directory"/> on the CPU (memory-mapped) and copies it to the GPU; the
     /// CPU model is owned by the returned engine and closed with it. Throws <see cref="Native.CudaException"/>
-    /// (no driver or GPU) before the model is read.
+    /// (no driver or GPU) before the model is read. <paramref name="options"/>: how the CPU model is loaded (the CUDA
+    /// backend takes fp32 experts only).
     /// </summary>
-    public static CudaModel Load(string directory)
+    public static CudaModel Load(string directory, LoadOptions? options = null)
     {
         _ = CudaDevice.Current;
-        var cpu = MoeModel.Load(directory);
+        var cpu = MoeModel.Load(directory, options);
         try { return new CudaModel(cpu) { _ownsCpu = true }; }
         catch { cpu.Dispose(); throw; }
     }

@@ -148,8 +148,6 @@ internal static unsafe class WeightUpload
             }
             case ClampedSwiGluExperts c:
             {
-                if (c.Arithmetic != ExpertArithmetic.Fp32)
-                    throw new NotSupportedException($"CUDA backend: experts ({what}) in {c.Arithmetic.Name()} arithmetic have no GPU kernel; load the model with fp32 experts.");
                 var (gateUp, gateUpBias, down, downBias) = c.Matrices;
                 return new DeviceExperts(ExpertKind.ClampedSwiGlu, Matrices(gateUp, what + " gate_up"), null, Matrices(down, what + " down"),
                     Floats(gateUpBias.SelectMany(b => b).ToArray(), what + " gate_up bias"), Floats(downBias.SelectMany(b => b).ToArray(), what + " down bias"),
