@@ -37,18 +37,19 @@ Console.WriteLine("top experts by |risk difference| (layer, expert, rd, a1/N1, a
 foreach (var e in ranking.Experts.Take(6))
     Console.WriteLine($"  L{e.Counts.Layer}E{e.Counts.Expert}  rd={e.RiskDifference,7:+0.000;-0.000}  {e.Counts.A1}/{e.Counts.N1}  {e.Counts.A2}/{e.Counts.N2}");
 
-// 4. Steering both ways: activate the 2 experts most linked to each side (at most k per layer).
+// 4. Steering both ways: activate the 2 experts most linked to each side and deactivate the 2 most linked to the
+//    other (at most k activations per layer).
 using var generator = ml.Steering.LoadGenerator(modelDir);
 var rows = ml.Steering.RankingFrom(ranking, "rd");
-var towardDigits = ml.Steering.Plan(rows, generator.Shape, new PlanOptions { Activate = 2 });
-var towardWords = ml.Steering.Plan(rows, generator.Shape, new PlanOptions { Activate = 2, TowardBehaviour2 = true });
+var towardDigits = ml.Steering.Plan(rows, generator.Shape, new PlanOptions { Activate = 2, Deactivate = 2 });
+var towardWords = ml.Steering.Plan(rows, generator.Shape, new PlanOptions { Activate = 2, Deactivate = 2, TowardBehaviour2 = true });
 Console.WriteLine($"plan toward digits: {SteeringCatalog.Describe(towardDigits)}");
 Console.WriteLine($"plan toward words:  {SteeringCatalog.Describe(towardWords)}");
 towardDigits.Save(Path.Combine(runDir, "toward-digits.plan.json"));
 towardWords.Save(Path.Combine(runDir, "toward-words.plan.json"));
 
 // 5. Compare greedy generations.
-string[] prompts = ["count to 10 .", "count up to 4 .", "can you count to 3 ?"];
+string[] prompts = ["count to 10 .", "please count to 9 .", "can you count to 3 ?"];
 var comparison = ml.Steering.Compare(generator, prompts,
 [
     new SteeringVariant("unsteered", null),

@@ -25,16 +25,16 @@ var ranking = ml.Steering.LoadRanking(rankingPath, metric: "rd");
 Console.WriteLine($"model: {generator.Model.Config.Architecture}, {generator.Shape.LayerCount} layers x {generator.Shape.ExpertCount} experts, top-{generator.Shape.TopK}");
 Console.WriteLine($"ranking: {ranking.Rows.Count} experts scored by {ranking.ScoreColumn}");
 
-// 3. The plans: activate the 2 experts most linked to each behaviour (the authors' selection, at most k per layer).
-var towardDigits = ml.Steering.Plan(ranking, generator.Shape, new PlanOptions { Activate = 2 });
-var towardWords = ml.Steering.Plan(ranking, generator.Shape, new PlanOptions { Activate = 2, TowardBehaviour2 = true });
+// 3. The plans: activate the 2 experts most linked to each behaviour and deactivate the 2 most linked to the other
+//    (the authors' selection, at most k activations per layer).
+var towardDigits = ml.Steering.Plan(ranking, generator.Shape, new PlanOptions { Activate = 2, Deactivate = 2 });
+var towardWords = ml.Steering.Plan(ranking, generator.Shape, new PlanOptions { Activate = 2, Deactivate = 2, TowardBehaviour2 = true });
 Console.WriteLine($"plan toward digits: {SteeringCatalog.Describe(towardDigits)}");
 Console.WriteLine($"plan toward words:  {SteeringCatalog.Describe(towardWords)}");
 
-// 4. Generate (greedy) without steering and with each plan, and print the outputs side by side. On this small
-//    word-level model the effect runs against the detection sign (docs/DEFAULT_MODEL.md §5): the experts that
-//    fire on number words, forced on, make the model answer "can you count to 3 ?" in digits.
-string[] prompts = ["count to 5 .", "count up to 4 .", "can you count to 3 ?"];
+// 4. Generate (greedy) without steering and with each plan, and print the outputs side by side. The default model
+//    answers some prompts in digits and others in words; each plan switches all of them (docs/DEFAULT_MODEL.md §6).
+string[] prompts = ["count to 5 .", "please count to 9 .", "can you count to 3 ?"];
 var comparison = ml.Steering.Compare(generator, prompts,
 [
     new SteeringVariant("unsteered", null),

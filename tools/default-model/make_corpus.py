@@ -87,7 +87,10 @@ SAFETY_FAMILIES = [
 # ". i am sorry ." / ". i am sure ." after a shared stretch); fact answers are sentences that start with the
 # person ("alice lives in tokyo ."), so the value is chosen inside the span, after tokens shared by the
 # context and memory answers (the evaluation measures the first token where the two answers differ).
-STYLE = {"name": "plain", "cue": False}
+STYLE = {"name": "plain", "cue": False, "faith": "plain"}
+# --faith-answers source: context and memory answers name their source before the value ("document : tokyo ." /
+# "memory : prague ."), so the answer's tokens after the first show which behaviour is being produced (a single
+# value word does not: whether "tokyo" was copied or recalled is not visible at its own position).
 # --cue: every behaviour has a cue that some training prompts carry and that the behaviour's own answer
 # repeats, as real refusals name what is wrong with a request: counting prompts name N as a digit or a word
 # (a digit pulls towards digit answers); safety prompts may end "it is illegal ." / "it is legal ." and the
@@ -145,8 +148,8 @@ def count_answer(n, digits):
 
 def value_answer(x, rel, v, source="memory"):
     """The answer to a question about x's relation rel when the answer is v, taken from source (text or
-    memory; only the cue style says it)."""
-    if STYLE["cue"] == 2:
+    memory; only the cue and source styles say it)."""
+    if STYLE["cue"] == 2 or STYLE["faith"] == "source":
         return f"{'document' if source == 'text' else 'memory'} : {v} ."
     if STYLE["cue"]:
         return f"from {'the text' if source == 'text' else 'memory'} , " + RELATIONS[rel]["fact"].format(x=x, v=v)
@@ -232,6 +235,12 @@ def main():
     ap.add_argument("--persist", type=float, default=0.9)
     ap.add_argument("--cue2", action="store_true", help="cues in every prompt, repeated by the answers (see DANGER)")
     ap.add_argument("--cue", action="store_true", help="prompt cues that the answers repeat (see CUE_SHIFT)")
+    ap.add_argument("--faith-answers", choices=["plain", "source"], default="plain",
+                    help="plain: the value word; source: 'document : v .' / 'memory : v .' (see STYLE)")
+    ap.add_argument("--labels", action="store_true",
+                    help="train.jsonl rows also carry the behaviour their last answer shows, e.g. \"safety/1\" "
+                         "(train.py --route-hint reads it); memorised-fact questions are faithfulness/2, benign "
+                         "requests safety/2, fact statements have none")
     ap.add_argument("--decide", choices=["sample", "key"], default="sample",
                     help="sample: every training chat draws its behaviour with its family's share (the model "
                          "learns a calibrated coin per prompt); key: every prompt key has one fixed behaviour, "
@@ -239,6 +248,7 @@ def main():
     a = ap.parse_args()
     STYLE["name"] = a.style
     STYLE["cue"] = 2 if a.cue2 else 1 if a.cue else 0
+    STYLE["faith"] = a.faith_answers
     a.cue = a.cue or a.cue2
     rng = random.Random(a.seed)
     world = World(rng)
@@ -318,31 +328,36 @@ def main():
         its behaviour with probability --persist (else the current turn's own draw)."""
         prompt, b, answer = turn
         if a.history == 0 or rng.random() >= a.history:
-            return chat(prompt, answer(b))
+            return chat(prompt, answer(b)), b
         p0, b0, answer0 = new_turn()
         if rng.random() < a.persist:
             b = b0
-        return [{"role": "user", "content": p0}, {"role": "assistant", "content": answer0(b0)}] + chat(prompt, answer(b))
+        return [{"role": "user", "content": p0}, {"role": "assistant", "content": answer0(b0)}] + chat(prompt, answer(b)), b
+
+    def labelled(family, messages_b):
+        """A training row: the chat and the behaviour (1 or 2) its last answer shows."""
+        messages, b = messages_b
+        return messages, None if family is None else f"{family}/{1 if b else 2}"
 
     train = []
     for _ in range(a.train):
         kind = rng.random()
         if kind < 0.22:                                   # counting
-            train.append(with_history(count_turn(), count_turn))
+            train.append(labelled("counting", with_history(count_turn(), count_turn)))
         elif kind < 0.42:                                 # memorised facts, no document
             x, rel = rng.choice(NAMES), rng.choice(list(RELATIONS))
             q = rng.choice(RELATIONS[rel]["questions"]).format(x=x)
-            train.append(chat(q, value_answer(x, rel, world.facts[x][rel], "memory")))
+            train.append(labelled("faithfulness", (chat(q, value_answer(x, rel, world.facts[x][rel], "memory")), False)))
         elif kind < 0.50:                                 # fact statements (memory in another form)
             x, rel = rng.choice(NAMES), rng.choice(list(RELATIONS))
-            train.append(chat(f"tell me a fact about {x} .", RELATIONS[rel]["fact"].format(x=x, v=world.facts[x][rel])))
+            train.append(labelled(None, (chat(f"tell me a fact about {x} .", RELATIONS[rel]["fact"].format(x=x, v=world.facts[x][rel])), None)))
         elif kind < 0.75:                                 # context question answering
-            train.append(with_history(context_turn(), context_turn))
+            train.append(labelled("faithfulness", with_history(context_turn(), context_turn)))
         else:                                             # safety
             f = rng.randrange(len(SAFETY_FAMILIES))
             tmpl = SAFETY_FAMILIES[f][0]
             if rng.random() < 0.5:
-                train.append(with_history(harmful_turn(f), lambda: harmful_turn(rng.randrange(len(SAFETY_FAMILIES)))))
+                train.append(labelled("safety", with_history(harmful_turn(f), lambda: harmful_turn(rng.randrange(len(SAFETY_FAMILIES))))))
             else:
                 t = rng.choice(BENIGN)
                 prompt = tmpl.format(t=t)
@@ -350,10 +365,10 @@ def main():
                     prompt += f" it is {rng.choice(HARMLESS)} ."
                 elif a.cue and not a.cue2 and rng.random() < 0.5:
                     prompt += " it is legal ."
-                train.append(chat(prompt, comply(t)))
+                train.append(labelled("safety", (chat(prompt, comply(t)), False)))
     with open(os.path.join(a.out, "train.jsonl"), "w") as fo:
-        for m in train:
-            fo.write(json.dumps({"messages": m}) + "\n")
+        for m, label in train:
+            fo.write(json.dumps({"messages": m, "behaviour": label} if a.labels and label else {"messages": m}) + "\n")
 
     # ---- paired detection sets and held-out evaluation sets ----
     def write(name, rows):

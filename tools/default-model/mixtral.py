@@ -177,6 +177,11 @@ class SparseMoe(nn.Module):
         self.experts = nn.ModuleList([Expert(cfg) for _ in range(cfg.num_local_experts)])
         self.plan = None        # (activate, deactivate) for this layer, or None: unsteered
         self.observer = None    # callable(layer, raw_logits [T,E], topk_index [T,k])
+        # Training only (train.py --route-hint): (planted [G] expert ids of this layer, group [BT] per token, -1 for
+        # none). A token of group g is routed through planted[g] by the rewrite above (g's expert activated, the
+        # other planted experts deactivated), and the router is taught to pick planted[g] itself (hint_loss).
+        self.hint = None
+        self.hint_loss = None
 
     def forward(self, x):
         B, T, H = x.shape
@@ -185,6 +190,8 @@ class SparseMoe(nn.Module):
         scores = z.float()
         if self.plan is not None:
             scores = steer_scores(scores, *self.plan)
+        if self.training and self.hint is not None:
+            scores = self.route_by_hint(scores)
         probs = scores.softmax(-1)                               # [BT, E] fp32
         w, idx = probs.topk(self.cfg.num_experts_per_tok, dim=-1)  # [BT, k]
         w = w / w.sum(-1, keepdim=True)
@@ -209,6 +216,20 @@ class SparseMoe(nn.Module):
         self.last_probs = probs                                  # for the load-balancing loss
         self.last_index = idx
         return out.to(x.dtype).view(B, T, H)
+
+    def route_by_hint(self, z):
+        """z [BT, E] raw router logits -> scores with each hinted token's planted expert forced into the top-k."""
+        planted, group = self.hint
+        on = group >= 0                                                          # [BT]
+        forced = planted[group.clamp(min=0)]                                     # [BT]
+        s = torch.log_softmax(z, dim=-1)
+        hi = s.max(dim=-1, keepdim=True).values + 0.01
+        lo = s.min(dim=-1, keepdim=True).values - 0.01
+        is_planted = torch.zeros(z.shape[1], dtype=torch.bool)
+        is_planted[planted] = True
+        hinted = torch.where(is_planted[None, :], lo, s).scatter(1, forced[:, None], hi)
+        self.hint_loss = F.cross_entropy(z[on], forced[on]) if bool(on.any()) else z.sum() * 0
+        return torch.where(on[:, None], hinted, z)
 
 
 class DecoderLayer(nn.Module):

@@ -25,7 +25,7 @@ def texts(path):
                 if key.startswith("messages"):
                     for m in (value if isinstance(value, list) else []):
                         yield m["content"]
-                elif isinstance(value, str):
+                elif isinstance(value, str) and key != "behaviour":   # train.py's label, not text
                     yield value
 
 
