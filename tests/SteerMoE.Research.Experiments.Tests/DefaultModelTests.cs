@@ -51,8 +51,8 @@ public class DefaultModelTests
     /// Each demo spec at 0/2 and 2/2 (activate 0 or 2, deactivate 2), both ways. Detection must rank the planted
     /// experts first (the two of behaviour 1 with RD &gt; 0, the two of behaviour 2 with RD &lt; 0); every steered cell must
     /// switch (almost) every held-out prompt (McNemar p &lt; 0.01); and in each direction at least one cell must stand
-    /// ≥ 0.25 beyond its random control. Not every random control is null on this model: activating any expert in a
-    /// hinted layer pushes one of the two competing planted experts out of the top-2 (docs/DEFAULT_MODEL.md §6).
+    /// ≥ 0.25 beyond its random control. Not every random control is null on this model: activating any other expert
+    /// in a hinted layer pushes the weaker of the two competing planted experts out of the top-2 (docs/DEFAULT_MODEL.md §6).
     /// Measured (seed 0, exact) in §6; the margins leave room for a retrained model of the same recipe, not for a null one.
     /// </summary>
     [Theory]
