@@ -218,16 +218,14 @@ class SparseMoe(nn.Module):
         return out.to(x.dtype).view(B, T, H)
 
     def route_by_hint(self, z):
-        """z [BT, E] raw router logits -> scores with each hinted token's planted expert forced into the top-k."""
+        """z [BT, E] raw router logits -> scores in which each hinted token went through steer_scores with its group's
+        planted expert activated and the other planted experts deactivated; unhinted tokens keep z."""
         planted, group = self.hint
         on = group >= 0                                                          # [BT]
         forced = planted[group.clamp(min=0)]                                     # [BT]
-        s = torch.log_softmax(z, dim=-1)
-        hi = s.max(dim=-1, keepdim=True).values + 0.01
-        lo = s.min(dim=-1, keepdim=True).values - 0.01
-        is_planted = torch.zeros(z.shape[1], dtype=torch.bool)
-        is_planted[planted] = True
-        hinted = torch.where(is_planted[None, :], lo, s).scatter(1, forced[:, None], hi)
+        experts = planted.tolist()
+        per_group = torch.stack([steer_scores(z, [e], [o for o in experts if o != e]) for e in experts])  # [G, BT, E]
+        hinted = per_group[group.clamp(min=0), torch.arange(z.shape[0])]        # [BT, E]
         self.hint_loss = F.cross_entropy(z[on], forced[on]) if bool(on.any()) else z.sum() * 0
         return torch.where(on[:, None], hinted, z)
 
