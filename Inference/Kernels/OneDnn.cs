@@ -34,6 +34,15 @@ public static unsafe class OneDnn
         // libdnnl 2.6 in Debian runs on OpenMP (libgomp): its thread count is the calling thread's OpenMP setting.
         if (NativeLibrary.TryLoad("libgomp.so.1", out var gomp) && NativeLibrary.TryGetExport(gomp, "omp_set_num_threads", out var setThreads))
             OmpSetNumThreads = (delegate* unmanaged<int, void>)setThreads;
+        // oneDNN has no bf16 GEMM for CPUs without AVX-512 (it answers dnnl_unimplemented): probe once with a 1x1x1 product.
+        ushort one = 0x3F80;   // bf16 1.0
+        float probe = 0;
+        int status = Gemm((byte)'N', (byte)'T', 1, 1, 1, 1f, &one, 1, &one, 1, 0f, &probe, 1);
+        if (status != 0 || probe != 1f)
+        {
+            Description = $"oneDNN{version} (libdnnl.so.2) found, but its bf16 GEMM is not available on this CPU ({(status != 0 ? StatusName(status) : "wrong result")}; it needs AVX-512)";
+            return;
+        }
         Available = true;
         Description = $"oneDNN{version} (libdnnl.so.2, dnnl_gemm_bf16bf16f32)";
     }

@@ -14,7 +14,7 @@ public class PublicApiTests
     private static readonly string[] Libraries =
     [
         "SteerMoE.Research.Inference", "SteerMoE.Research.Data", "SteerMoE.Research.Detection",
-        "SteerMoE.Research.Steering", "SteerMoE.Research.Plots", "SteerMoE.Research",
+        "SteerMoE.Research.Steering", "SteerMoE.Research.Plots", "SteerMoE.Research.Evaluation", "SteerMoE.Research",
     ];
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed partial class ExperimentCatalog
     public IReadOnlyList<CellRecord> RunSteering(ExperimentSpec spec, string runDirectory, string? neutralTextPath = null, Action<string>? log = null,
         Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu)
     {
-        using var executor = new Evaluation.SteeringExperimentExecutor(new Evaluation.SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath, Device = device });
+        using var executor = new SteeringExperimentExecutor(new SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath, Device = device });
         return Run(spec, runDirectory, executor, log);
     }
 }

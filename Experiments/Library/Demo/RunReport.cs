@@ -7,6 +7,7 @@ using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Inference.Routing;
 using SteerMoE.Research.Plots.Figures;
 using SteerMoE.Research.Plots.Html;
+using SteerMoE.Research.Running;
 using SteerMoE.Research.Steering.Plans;
 
 namespace SteerMoE.Research.Demo;

@@ -1,7 +1,7 @@
 using SteerMoE.Research.Evaluation;
 using SteerMoE.Research.Generation;
 
-namespace SteerMoE.Research.Experiments.Tests;
+namespace SteerMoE.Research.Evaluation.Tests;
 
 public class EvaluatorTests
 {
