@@ -3,10 +3,17 @@ using SteerMoE.Research.Inference.Models;
 
 namespace SteerMoE.Research.Evaluation;
 
-/// <summary>What an evaluator may need to be built: the unsteered model (for the fluency proxy) and the numeric mode.</summary>
+/// <summary>What an evaluator may need to be built: the unsteered model (for the fluency proxy), the numeric mode,
+/// and for generative judges their model folders and a cache folder.</summary>
 /// <param name="Unsteered">The model, run without steering.</param>
 /// <param name="Precision">Numeric mode of any model pass the evaluator makes.</param>
-public sealed record EvaluatorResources(IMoeEngine Unsteered, Precision Precision = Precision.Exact);
+public sealed record EvaluatorResources(IMoeEngine Unsteered, Precision Precision = Precision.Exact)
+{
+    /// <summary>Model folders of the generative judges, by judge evaluator id (e.g. <c>llama-guard</c> → a Llama-Guard-3-1B folder).</summary>
+    public IReadOnlyDictionary<string, string> JudgeModels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Where judges cache their verdicts by (judge, prompt, output) hash; null for no cache.</summary>
+    public string? CacheDirectory { get; init; }
+}
 
 /// <summary>
 /// Evaluators by id. The built-in ones: <c>context-match</c> (faithfulness), <c>refusal</c> (safety),
