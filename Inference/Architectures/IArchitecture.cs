@@ -26,7 +26,7 @@ public static class ArchitectureRegistry
     private static readonly IArchitecture[] All =
     [
         new OlmoeArchitecture(), new MixtralArchitecture(), new Qwen2MoeArchitecture(),
-        new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(),
+        new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(), new LlamaArchitecture(),
     ];
 
     /// <summary>The supported class names.</summary>

@@ -155,8 +155,19 @@ public sealed unsafe class Checkpoint : IDisposable
         fixed (byte* dst = copy) return new WeightMatrix(t.Type, dst, outFeatures, inFeatures);   // pinned: the address stays valid
     }
 
-    /// <summary>Bytes held in transposed copies (see <see cref="TransposedExpert"/>).</summary>
-    public long DerivedByteCount => _derived.Sum(a => (long)a.Length);
+    /// <summary>
+    /// A constant all-zero fp32 matrix [rows, cols] that the checkpoint does not store (the one-logit router of a
+    /// dense architecture), held with the derived copies so that it lives as long as the checkpoint.
+    /// </summary>
+    public WeightMatrix Zeros(int rows, int cols)
+    {
+        var zeros = GC.AllocateArray<float>(rows * cols, pinned: true);   // [rows, cols] fp32 zeros
+        lock (_derived) _derived.Add(zeros);
+        fixed (float* p = zeros) return new WeightMatrix(DType.F32, p, rows, cols);   // pinned: the address stays valid
+    }
+
+    /// <summary>Bytes held in transposed copies and constants (see <see cref="TransposedExpert"/>, <see cref="Zeros"/>).</summary>
+    public long DerivedByteCount => _derived.Sum(a => (long)Buffer.ByteLength(a));
 
     /// <summary>Unmaps every file.</summary>
     public void Dispose()

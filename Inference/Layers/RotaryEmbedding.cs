@@ -5,7 +5,8 @@ namespace SteerMoE.Research.Inference.Layers;
 /// <summary>
 /// Rotary position embedding in the rotate-half layout: for i &lt; D/2, (x_i, x_{i+D/2}) is rotated by
 /// angle pos · invFreq_i, and cos/sin are multiplied by an attention factor. The inverse frequencies come
-/// from the rope variant: default, YaRN (gpt-oss) or long-rope (Phi-3.5, chosen by the sequence length).
+/// from the rope variant: default, YaRN (gpt-oss), long-rope (Phi-3.5, chosen by the sequence length) or llama3
+/// (Llama 3.1+).
 /// </summary>
 public sealed class RotaryEmbedding
 {
@@ -47,9 +48,42 @@ public sealed class RotaryEmbedding
                 _longScale = (float)(rope.LongMscale ?? attention);
                 _switchLength = original;
                 break;
+            case "llama3":
+                _shortInvFreq = _longInvFreq = Llama3(rope, basic);
+                _shortScale = _longScale = 1f;   // llama3 scales frequencies only: attention factor 1
+                break;
             default: throw new NotSupportedException($"rope type '{rope.Type}'.");
         }
     }
+
+    /// <summary>
+    /// Llama 3's frequency-dependent interpolation. With wavelength λ = 2π / invFreq and the original context C:
+    /// λ &lt; C / high_freq_factor keeps invFreq (high frequencies see many turns in C already); λ &gt; C / low_freq_factor
+    /// divides it by the factor (plain interpolation); in between, s = (C / λ − low) / (high − low) blends the two,
+    /// (1 − s) · invFreq / factor + s · invFreq. Computed in double from the fp32-exponent base, rounded once.
+    /// </summary>
+    private static float[] Llama3(RopeSettings rope, double[] basic)
+    {
+        double context = rope.OriginalMaxPositions ?? throw new FormatException("config.json: field 'rope_scaling.original_max_position_embeddings' is missing (rope_type llama3).");
+        double lowWavelength = context / rope.LowFreqFactor, highWavelength = context / rope.HighFreqFactor;
+        var inv = new float[basic.Length];   // [D/2]
+        for (int i = 0; i < basic.Length; i++)
+        {
+            double f = 1.0 / basic[i], wavelength = 2 * Math.PI / f;
+            if (wavelength < highWavelength) inv[i] = (float)f;
+            else if (wavelength > lowWavelength) inv[i] = (float)(f / rope.Factor);
+            else
+            {
+                double smooth = (context / wavelength - rope.LowFreqFactor) / (rope.HighFreqFactor - rope.LowFreqFactor);
+                inv[i] = (float)((1 - smooth) * f / rope.Factor + smooth * f);
+            }
+        }
+        return inv;
+    }
+
+    /// <summary>The inverse frequencies [HeadDim/2] a sequence of <paramref name="sequenceLength"/> positions rotates by
+    /// (only long-rope depends on the length).</summary>
+    public float[] InverseFrequencies(int sequenceLength) => (float[])(sequenceLength > _switchLength ? _longInvFreq : _shortInvFreq).Clone();
 
     private static (float[], float) Yarn(RopeSettings rope, double[] basic, int dim, int maxPositions)
     {

@@ -17,7 +17,7 @@ public sealed record ModelConfig
     public required int VocabSize { get; init; }
     /// <summary>Model width (H).</summary>
     public required int HiddenSize { get; init; }
-    /// <summary>Decoder layers (every one has an MoE block).</summary>
+    /// <summary>Decoder layers (every one has an MoE block; a dense model's MLP is one expert, top-1).</summary>
     public required int LayerCount { get; init; }
     /// <summary>Query heads.</summary>
     public required int HeadCount { get; init; }
@@ -53,6 +53,8 @@ public sealed record ModelConfig
     public string? QuantizationMethod { get; init; }
     /// <summary>End-of-sequence token ids from config.json (may be empty).</summary>
     public int[] EosTokenIds { get; init; } = [];
+    /// <summary>The beginning-of-sequence token id from config.json, or null.</summary>
+    public int? BosTokenId { get; init; }
     /// <summary>The file it was read from.</summary>
     public string Source { get; init; } = "config.json";
 
@@ -94,7 +96,7 @@ public sealed record ModelConfig
                 HeadCount = heads,
                 KeyValueHeadCount = r.OptionalInt("num_key_value_heads", false) ?? heads,
                 HeadDim = r.OptionalInt("head_dim", false) ?? hidden / heads,
-                TopK = r.Int("num_experts_per_tok"),
+                TopK = r.OptionalInt("num_experts_per_tok", false) ?? 0,   // required below unless the architecture sets it (dense Llama: 1)
                 NormEps = r.Double("rms_norm_eps"),
                 MaxPositions = r.Int("max_position_embeddings"),
                 Rope = RopeSettings.Read(r),
@@ -102,9 +104,11 @@ public sealed record ModelConfig
                 SlidingWindows = new int[layers],
                 QuantizationMethod = r.Object("quantization_config")?.String("quant_method"),
                 EosTokenIds = eosList,
+                BosTokenId = r.OptionalInt("bos_token_id"),
                 Source = source,
             };
             var config = arch.ReadConfig(r, common);
+            if (config.TopK == 0) throw new FormatException($"{source}: field 'num_experts_per_tok' is missing; expected an integer.");
             if (config.TopK > config.ExpertCount) throw new FormatException($"{source}: field 'num_experts_per_tok' = {config.TopK} exceeds the {config.ExpertCount} experts.");
             if (config.HeadCount % config.KeyValueHeadCount != 0) throw new FormatException($"{source}: field 'num_key_value_heads' = {config.KeyValueHeadCount} does not divide num_attention_heads = {config.HeadCount}.");
             return config;

@@ -92,6 +92,11 @@ public sealed class MoeModel : IMoeEngine
             var layers = new DecoderLayer[config.LayerCount];
             for (int l = 0; l < layers.Length; l++) layers[l] = WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config);
             var norm = architecture.BuildNorm("model.norm", config, weights);
+            // tie_word_embeddings (Llama-3.2-1B, Llama-Guard-3-1B): the checkpoint has no lm_head.weight and the output
+            // projection is embed_tokens [V, H] itself; a stored lm_head.weight is used when present.
+            if (!config.TieWordEmbeddings && !weights.Contains("lm_head.weight"))
+                throw new InvalidDataException($"{string.Join(", ", weights.Files.Select(f => f.Path))}: tensor 'lm_head.weight' is missing, "
+                    + $"and {config.Source} has tie_word_embeddings false; expected lm_head.weight [{config.VocabSize}, {config.HiddenSize}], or tie_word_embeddings true to use model.embed_tokens.weight.");
             var head = config.TieWordEmbeddings && !weights.Contains("lm_head.weight")
                 ? new Linear(embedding)
                 : new Linear(weights.Matrix("lm_head.weight", config.VocabSize, config.HiddenSize),

@@ -12,6 +12,7 @@ public class RandomCheckpointTests
     [InlineData("qwen3-30b-a3b")]
     [InlineData("mixtral-8x7b")]
     [InlineData("gpt-oss-20b")]
+    [InlineData("llama-guard-3-1b")]
     public void ShrunkPresetLoadsAndRuns(string preset)
     {
         var config = RandomCheckpoint.Presets[preset]();
