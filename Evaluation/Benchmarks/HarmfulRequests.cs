@@ -6,7 +6,7 @@ namespace SteerMoE.Research.Evaluation.Benchmarks;
 /// The shape the safety benchmarks share: one harmful request per row, sent as the user message unchanged (the
 /// benchmarks ask them directly); <c>judge_prompt</c> is the request, which the judge sees as the user turn.
 /// </summary>
-public static class HarmfulRequests
+internal static class HarmfulRequests
 {
     /// <summary>One prompt per row from the string field <paramref name="field"/>; <paramref name="keep"/> names string fields copied as they are.</summary>
     public static IReadOnlyList<GenerationPrompt> Load(BenchmarkInfo info, string path, string field = "prompt", params string[] keep) =>
