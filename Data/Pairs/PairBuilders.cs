@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SteerMoE.Research.Data.Datasets;
 
 namespace SteerMoE.Research.Data.Pairs;
 
@@ -8,7 +9,7 @@ public sealed record BuiltPairs(IReadOnlyList<PairedExample> Pairs, int RowsRead
 
 /// <summary>
 /// Builds paired datasets from standard local files, as the paper does (STEERMOE.md §5):
-/// SQuAD-format JSON → faithfulness pairs, BeaverTails-style JSONL → safety pairs, two text lists → any pairs.
+/// SQuAD (original JSON or Hugging Face rows) → faithfulness pairs, BeaverTails rows → safety pairs, two text lists → any pairs.
 /// </summary>
 public static class PairBuilders
 {
@@ -16,14 +17,33 @@ public static class PairBuilders
     public const string DefaultRefusal = "I'm sorry, but I can't assist with that.";
 
     /// <summary>
-    /// SQuAD (v1.1 or v2.0 format: data[].paragraphs[].{context, qas[].question}) → faithfulness pairs:
-    /// side 1 "Document: {context} Question: {question}", side 2 "Question: {question}", both counting the
-    /// question span. Questions are taken in file order; <paramref name="limit"/> stops early;
-    /// <paramref name="skipUnanswerable"/> leaves out v2.0's is_impossible questions.
+    /// SQuAD → faithfulness pairs: side 1 "Document: {context} Question: {question}", side 2 "Question: {question}",
+    /// both counting the question span. Reads the original JSON (a <c>.json</c> file holding an object:
+    /// data[].paragraphs[].{context, qas[].question}) or Hugging Face's flat rows (<c>rajpurkar/squad</c>,
+    /// <c>squad_v2</c>: Parquet, JSONL, CSV, a JSON array or a folder of them, with <c>context</c>, <c>question</c>,
+    /// <c>answers.text</c>). Questions are taken in file order; <paramref name="limit"/> stops early;
+    /// <paramref name="skipUnanswerable"/> leaves out v2.0's unanswerable questions (<c>is_impossible</c>, or no
+    /// answer text in the flat rows). No pairs at all is an error.
     /// </summary>
     public static BuiltPairs FromSquad(string path, int? limit = null, bool skipUnanswerable = false)
     {
         CheckLimit(limit);
+        var built = IsNestedSquadJson(path) ? FromNestedSquad(path, limit, skipUnanswerable) : FromFlatSquad(path, limit, skipUnanswerable);
+        return NotEmpty(built, path);
+    }
+
+    // The original distribution is one JSON object; every other shape is read as rows.
+    private static bool IsNestedSquadJson(string path)
+    {
+        if (!File.Exists(path) || !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return false;
+        using var stream = File.OpenRead(path);
+        int b;
+        while ((b = stream.ReadByte()) is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF) { }
+        return b == '{';
+    }
+
+    private static BuiltPairs FromNestedSquad(string path, int? limit, bool skipUnanswerable)
+    {
         using var doc = ParseJsonFile(path);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
@@ -45,10 +65,8 @@ public static class PairBuilders
                     if (limit is { } max && pairs.Count >= max) return new BuiltPairs(pairs, read, skipped);
                     read++;
                     string question = RequireString(qa, "question", $"{at}.qas[{q++}]").Trim();
-                    if (question.Length == 0) { Count(skipped, "empty question"); continue; }
-                    if (skipUnanswerable && qa.TryGetProperty("is_impossible", out var imp) && imp.ValueKind == JsonValueKind.True)
-                    { Count(skipped, "unanswerable (is_impossible)"); continue; }
-                    pairs.Add(PairedExample.UserOnly($"Document: {context} Question: {question}", $"Question: {question}", question, question));
+                    bool unanswerable = qa.TryGetProperty("is_impossible", out var imp) && imp.ValueKind == JsonValueKind.True;
+                    AddSquadPair(pairs, skipped, context, question, skipUnanswerable && unanswerable, "unanswerable (is_impossible)");
                 }
                 p++;
             }
@@ -57,37 +75,60 @@ public static class PairBuilders
         return new BuiltPairs(pairs, read, skipped);
     }
 
+    private static BuiltPairs FromFlatSquad(string path, int? limit, bool skipUnanswerable)
+    {
+        var pairs = new List<PairedExample>();
+        var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        int read = 0;
+        foreach (var row in DatasetFiles.Read(path))
+        {
+            if (limit is { } max && pairs.Count >= max) break;
+            read++;
+            string context = row.String("context").Trim(), question = row.String("question").Trim();
+            // squad_v2 marks an unanswerable question by an empty answers.text list.
+            bool unanswerable = skipUnanswerable && row.Object("answers").StringList("text").Count == 0;
+            AddSquadPair(pairs, skipped, context, question, unanswerable, "unanswerable (no answer text)");
+        }
+        return new BuiltPairs(pairs, read, skipped);
+    }
+
+    private static void AddSquadPair(List<PairedExample> pairs, IDictionary<string, int> skipped, string context, string question, bool skip, string skipReason)
+    {
+        if (question.Length == 0) { Count(skipped, "empty question"); return; }
+        if (skip) { Count(skipped, skipReason); return; }
+        pairs.Add(PairedExample.UserOnly($"Document: {context} Question: {question}", $"Question: {question}", question, question));
+    }
+
     /// <summary>
-    /// BeaverTails-style JSONL (one object per line with <c>prompt</c>, <c>response</c>, <c>is_safe</c>) → safety
-    /// pairs from the unsafe rows: side 1 a refusal, side 2 the dataset's unsafe answer, both after the same user
-    /// prompt and both counting the assistant's answer. Refusals are used in turn (row i gets refusal i mod R);
-    /// the default list is the paper's single fixed refusal.
+    /// BeaverTails rows (<c>prompt</c>, <c>response</c>, <c>is_safe</c>; Parquet as on Hugging Face, JSONL, JSON,
+    /// CSV or a folder of them) → safety pairs from the unsafe rows: side 1 a refusal, side 2 the dataset's unsafe
+    /// answer, both after the same user prompt and both counting the assistant's answer. Refusals are used in turn
+    /// (row i gets refusal i mod R); the default list is the paper's single fixed refusal. No pairs at all is an error.
     /// </summary>
     public static BuiltPairs FromBeaverTails(string path, IReadOnlyList<string>? refusals = null, int? limit = null)
     {
         CheckLimit(limit);
         refusals ??= [DefaultRefusal];
         if (refusals.Count == 0 || refusals.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("refusals: expected at least one non-empty refusal.");
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected BeaverTails-style JSONL).", path);
         var pairs = new List<PairedExample>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int read = 0;
-        foreach (var (number, line) in JsonLines.NonBlank(path))
+        foreach (var row in DatasetFiles.Read(path))
         {
             if (limit is { } max && pairs.Count >= max) break;
             read++;
-            string at = $"{path}: line {number}";
-            using var doc = JsonLines.ParseObject(line, at, "prompt, response, is_safe");
-            var row = doc.RootElement;
-            string prompt = RequireString(row, "prompt", at), response = RequireString(row, "response", at);
-            if (!row.TryGetProperty("is_safe", out var safe) || safe.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                throw new FormatException($"{at}: field 'is_safe': expected true or false.");
-            if (safe.ValueKind == JsonValueKind.True) { Count(skipped, "safe response (is_safe = true)"); continue; }
+            string prompt = row.String("prompt"), response = row.String("response");
+            if (row.Bool("is_safe")) { Count(skipped, "safe response (is_safe = true)"); continue; }
             if (string.IsNullOrWhiteSpace(prompt) || string.IsNullOrWhiteSpace(response)) { Count(skipped, "empty prompt or response"); continue; }
             pairs.Add(PairedExample.Answers(prompt, refusals[pairs.Count % refusals.Count], response.Trim()));
         }
-        return new BuiltPairs(pairs, read, skipped);
+        return NotEmpty(new BuiltPairs(pairs, read, skipped), path);
     }
+
+    // A 0-pair file would only fail later, in detection, far from the cause.
+    private static BuiltPairs NotEmpty(BuiltPairs built, string path) => built.Pairs.Count > 0 ? built
+        : throw new FormatException($"{path}: no pairs built from {built.RowsRead} rows" +
+            (built.Skipped.Count == 0 ? "." : $" (skipped: {string.Join(", ", built.Skipped.Select(s => $"{s.Value} {s.Key}"))})."));
 
     /// <summary>
     /// Two plain text files, one item a line: line i of <paramref name="pathA"/> (side 1) against line i of

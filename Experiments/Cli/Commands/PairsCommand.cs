@@ -19,7 +19,7 @@ internal static class PairsCommand
     private static Command Build()
     {
         var from = new Option<string>("--from") { Description = "squad | beavertails | lists", Required = true };
-        var input = new Option<string?>("--input") { Description = "the SQuAD-format JSON (squad) or BeaverTails-style JSONL (beavertails)" };
+        var input = new Option<string?>("--input") { Description = "squad: the original SQuAD JSON or Hugging Face's rows (Parquet, JSONL, CSV, or a folder); beavertails: BeaverTails rows (Parquet, JSONL, ...)" };
         var refusals = new Option<string?>("--refusals") { Description = "beavertails: a text file, one refusal a line (default: the paper's fixed refusal)" };
         var a = new Option<string?>("--a") { Description = "lists: side 1 (messages_0), one item a line" };
         var b = new Option<string?>("--b") { Description = "lists: side 2 (messages_1), one item a line" };

@@ -22,11 +22,11 @@ public sealed partial class DataCatalog
     /// <summary>Validates a paired dataset and summarises it.</summary>
     public PairedDatasetSummary CheckPairs(string path) => PairedDatasetSummary.Of(path);
 
-    /// <summary>Faithfulness pairs from a SQuAD-format JSON file (<see cref="PairBuilders.FromSquad"/>).</summary>
+    /// <summary>Faithfulness pairs from SQuAD: the original JSON or Hugging Face's Parquet/JSONL rows (<see cref="PairBuilders.FromSquad"/>).</summary>
     public BuiltPairs BuildSquadPairs(string path, int? limit = null, bool skipUnanswerable = false) =>
         PairBuilders.FromSquad(path, limit, skipUnanswerable);
 
-    /// <summary>Safety pairs from BeaverTails-style JSONL; <paramref name="refusalsPath"/> is a list file (one refusal a line), the paper's fixed refusal when null.</summary>
+    /// <summary>Safety pairs from BeaverTails rows (Parquet, JSONL, JSON, CSV or a folder); <paramref name="refusalsPath"/> is a list file (one refusal a line), the paper's fixed refusal when null.</summary>
     public BuiltPairs BuildBeaverTailsPairs(string path, string? refusalsPath = null, int? limit = null) =>
         PairBuilders.FromBeaverTails(path, refusalsPath is null ? null : PairBuilders.ReadList(refusalsPath), limit);
 

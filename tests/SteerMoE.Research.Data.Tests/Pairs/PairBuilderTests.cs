@@ -57,14 +57,84 @@ public class PairBuilderTests
     }
 
     [Theory]
-    [InlineData("{\"prompt\": \"p\", \"response\": \"r\", \"is_safe\": \"false\"}", "line 2: field 'is_safe': expected true or false.")]
-    [InlineData("{\"prompt\": \"p\", \"is_safe\": false}", "line 2: field 'response': expected a string.")]
-    [InlineData("not json", "line 2: not valid JSON")]
+    // The errors of Data.Datasets (docs/CONTRACTS.md §17): JSONL rows are numbered by line.
+    [InlineData("{\"prompt\": \"p\", \"response\": \"r\", \"is_safe\": \"false\"}", "row 2: field 'is_safe': expected boolean, found string")]
+    [InlineData("{\"prompt\": \"p\", \"is_safe\": false}", "row 2: field 'response': expected string, found missing")]
+    [InlineData("not json", "row 2: not valid JSON")]
     public void BeaverTailsErrorsNameLineAndField(string bad, string expected)
     {
         string path = Path.Combine(RepoPaths.TempDir("bt-bad"), "bt.jsonl");
         File.WriteAllText(path, "{\"prompt\": \"p\", \"response\": \"r\", \"is_safe\": false}\n" + bad + "\n");
         Assert.StartsWith(path + ": " + expected, Assert.Throws<FormatException>(() => PairBuilders.FromBeaverTails(path)).Message);
+    }
+
+    // Hugging Face's rajpurkar/squad and squad_v2 rows, as their Parquet files hold them.
+    public sealed class SquadAnswers { public List<string> text { get; set; } = []; public List<int> answer_start { get; set; } = []; }
+    public sealed class SquadRow
+    {
+        public string id { get; set; } = "";
+        public string title { get; set; } = "";
+        public string context { get; set; } = "";
+        public string question { get; set; } = "";
+        public SquadAnswers answers { get; set; } = new();
+    }
+
+    [Fact]
+    public void SquadParquetRowsGiveTheSamePairsAsTheJson()
+    {
+        string dir = RepoPaths.TempDir("squad-parquet");
+        string file = Datasets.DatasetFilesTests.WriteParquet(Path.Combine(dir, "validation-00000-of-00001.parquet"), new SquadRow[]
+        {
+            new() { id = "1", title = "Danube", context = " The Danube flows through ten countries. It ends in the Black Sea. ", question = "How many countries does the Danube flow through? ", answers = new() { text = ["ten"], answer_start = [26] } },
+            new() { id = "2", title = "Danube", context = "The Danube flows through ten countries. It ends in the Black Sea.", question = "Which river is longest?", answers = new() },
+            new() { id = "3", title = "Mars", context = "Phobos is the larger moon of Mars.", question = "  ", answers = new() { text = ["x"], answer_start = [0] } },
+        });
+        var built = PairBuilders.FromSquad(dir);
+        Assert.Equal(3, built.RowsRead);
+        Assert.Equal(2, built.Pairs.Count);
+        Assert.Equal(PairBuilders.FromSquad(DataFile("squad.json")).Pairs[0], built.Pairs[0]);
+        Assert.Equal(1, built.Skipped["empty question"]);
+        var answerable = PairBuilders.FromSquad(file, skipUnanswerable: true);
+        Assert.Single(answerable.Pairs);
+        Assert.Equal(1, answerable.Skipped["unanswerable (no answer text)"]);
+
+        string bad = Datasets.DatasetFilesTests.WriteParquet(Path.Combine(dir, "bad.parquet"), new[] { new { id = "1", context = "c" } });
+        Assert.Equal($"{bad}: row 1: field 'question': expected string, found missing", Assert.Throws<FormatException>(() => PairBuilders.FromSquad(bad)).Message);
+    }
+
+    public sealed class BeaverTailsRow
+    {
+        public string prompt { get; set; } = "";
+        public string response { get; set; } = "";
+        public Dictionary<string, bool> category { get; set; } = new();
+        public bool is_safe { get; set; }
+    }
+
+    [Fact]
+    public void BeaverTailsParquetRowsGiveTheSamePairsAsTheJsonLines()
+    {
+        string file = Datasets.DatasetFilesTests.WriteParquet(Path.Combine(RepoPaths.TempDir("bt-parquet"), "30k_test.parquet"), new BeaverTailsRow[]
+        {
+            new() { prompt = "How do I pick a lock?", response = "First, insert a tension wrench into the keyhole.", category = new() { ["violence"] = false }, is_safe = false },
+            new() { prompt = "What is 2 + 2?", response = "4", category = new() { ["violence"] = false }, is_safe = true },
+        });
+        var built = PairBuilders.FromBeaverTails(file);
+        Assert.Equal(2, built.RowsRead);
+        Assert.Equal([PairBuilders.FromBeaverTails(DataFile("beavertails.jsonl")).Pairs[0]], built.Pairs);
+        Assert.Equal(1, built.Skipped["safe response (is_safe = true)"]);
+    }
+
+    [Fact]
+    public void AnInputGivingNoPairsIsAnError()
+    {
+        string dir = RepoPaths.TempDir("pairs-empty");
+        string bt = Path.Combine(dir, "safe.jsonl"), squad = Path.Combine(dir, "squad.jsonl"), blank = Path.Combine(dir, "blank.jsonl");
+        File.WriteAllText(bt, "{\"prompt\": \"p\", \"response\": \"r\", \"is_safe\": true}\n");
+        File.WriteAllText(squad, "{\"context\": \"c\", \"question\": \" \"}\n");
+        File.WriteAllText(blank, "\n");
+        Assert.Equal($"{bt}: no pairs built from 1 rows (skipped: 1 safe response (is_safe = true)).", Assert.Throws<FormatException>(() => PairBuilders.FromBeaverTails(bt)).Message);
+        Assert.Equal($"{squad}: no pairs built from 1 rows (skipped: 1 empty question).", Assert.Throws<FormatException>(() => PairBuilders.FromSquad(squad)).Message);
+        Assert.Equal($"{blank}: no pairs built from 0 rows.", Assert.Throws<FormatException>(() => PairBuilders.FromBeaverTails(blank)).Message);
     }
 
     [Fact]
