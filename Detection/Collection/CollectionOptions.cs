@@ -25,6 +25,8 @@ public sealed record CollectionOptions
     public IReadOnlyDictionary<string, object?> Variables { get; init; } = new Dictionary<string, object?>();
     /// <summary>Continue from the run folder's checkpoint (an error when its inputs or settings differ).</summary>
     public bool Resume { get; init; }
+    /// <summary>Count again into a run folder that holds a finished run (without it, such a folder is refused).</summary>
+    public bool Overwrite { get; init; }
     /// <summary>A folder to write the per-token routing log to (.npy arrays + routing_log.json), or null.</summary>
     public string? RoutingLog { get; init; }
     /// <summary>tokenizer.json or the folder holding it; null: the model folder.</summary>

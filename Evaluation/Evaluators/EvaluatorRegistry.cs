@@ -18,7 +18,9 @@ public sealed record EvaluatorResources(IMoeEngine Unsteered, Precision Precisio
 /// <summary>
 /// Evaluators by id. The built-in ones: <c>context-match</c> (faithfulness), <c>refusal</c> (safety),
 /// <c>digits-rate</c> and <c>words-rate</c> (number form), <c>fluency</c> (perplexity under the unsteered model),
-/// <c>behaviour-1-match</c> and <c>behaviour-2-match</c> (the prompt's expected answers).
+/// <c>behaviour-1-match</c> and <c>behaviour-2-match</c> (the prompt's expected answers); the benchmark scorers
+/// <c>mc-letter</c>, <c>answer-match</c>, <c>unknown</c>, <c>conflict</c>, <c>compliance</c> (Evaluation/Scoring); the
+/// judges <c>llama-guard</c> and <c>fluency-judge</c> (Evaluation/Judges; their model folders from <see cref="EvaluatorResources.JudgeModels"/>).
 /// Add others with <see cref="Register"/>.
 /// </summary>
 public sealed class EvaluatorRegistry
@@ -32,7 +34,17 @@ public sealed class EvaluatorRegistry
         [FluencyEvaluator.DefaultId] = r => new FluencyEvaluator(r.Unsteered, r.Precision),
         ["behaviour-1-match"] = _ => new BehaviourMatchEvaluator(1),
         ["behaviour-2-match"] = _ => new BehaviourMatchEvaluator(2),
+        [Scoring.MultipleChoiceScorer.DefaultId] = _ => new Scoring.MultipleChoiceScorer(),
+        [Scoring.AnswerMatchScorer.DefaultId] = _ => new Scoring.AnswerMatchScorer(),
+        [Scoring.AbstentionScorer.UnknownId] = _ => Scoring.AbstentionScorer.Unknown(),
+        [Scoring.AbstentionScorer.ConflictId] = _ => Scoring.AbstentionScorer.Conflict(),
+        [Scoring.ComplianceScorer.DefaultId] = _ => new Scoring.ComplianceScorer(),
+        [Judges.LlamaGuardJudge.DefaultId] = r => new Judges.LlamaGuardJudge(JudgeFolder(r, Judges.LlamaGuardJudge.DefaultId), r.CacheDirectory),
+        [Judges.FluencyJudge.DefaultId] = r => new Judges.FluencyJudge(JudgeFolder(r, Judges.FluencyJudge.DefaultId), r.CacheDirectory),
     };
+
+    private static string JudgeFolder(EvaluatorResources resources, string id) => resources.JudgeModels.TryGetValue(id, out var dir) ? dir
+        : throw new FormatException($"evaluator '{id}': needs a judge model folder (spec 'judges: {{{id}: DIR}}' or --judge {id}=DIR).");
 
     /// <summary>The registered ids, sorted.</summary>
     public IReadOnlyList<string> Ids => _factories.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -12,6 +12,12 @@ namespace SteerMoE.Research.Generation;
 /// <param name="Fields">Other string fields of the prompt's line.</param>
 public sealed record GenerationPrompt(string Id, IReadOnlyList<ChatMessage> Messages, IReadOnlyDictionary<string, string> Fields)
 {
+    /// <summary>
+    /// The prompt text as the caller already rendered it (e.g. a judge's template given structured messages); when set,
+    /// the generator encodes it as is instead of rendering <see cref="Messages"/>.
+    /// </summary>
+    public string? RenderedText { get; init; }
+
     /// <summary>A single user message.</summary>
     public static GenerationPrompt User(string text, string id = "prompt") =>
         new(id, [new ChatMessage("user", text)], new Dictionary<string, string>());

@@ -90,10 +90,13 @@ public sealed class SteeredGenerator : IDisposable
     /// <summary>The rewrite for a plan (null for none): the plan's steering mask and log-softmax scope.</summary>
     public static IRouterRewrite? RewriteFor(SteeringPlan? plan) => plan is null ? null : new SteeringRewrite(plan.Mask, plan.Scope);
 
-    /// <summary>The prompt text: the chat template with the generation prompt, or the messages' contents joined by newlines without one.</summary>
+    /// <summary>
+    /// The prompt text: the prompt's own <see cref="GenerationPrompt.RenderedText"/> when it has one, else the chat template
+    /// with the generation prompt, or the messages' contents joined by newlines without one.
+    /// </summary>
     public string Render(GenerationPrompt prompt, IReadOnlyDictionary<string, object?>? variables = null) =>
-        Template is null ? string.Join("\n", prompt.Messages.Select(m => m.Content))
-            : Template.Render(prompt.Messages, addGenerationPrompt: true, variables);
+        prompt.RenderedText ?? (Template is null ? string.Join("\n", prompt.Messages.Select(m => m.Content))
+            : Template.Render(prompt.Messages, addGenerationPrompt: true, variables));
 
     /// <summary>
     /// The rendered text's token ids. Special tokens the template wrote are matched as added tokens; the
@@ -101,7 +104,7 @@ public sealed class SteeredGenerator : IDisposable
     /// </summary>
     public int[] EncodePrompt(GenerationPrompt prompt, IReadOnlyDictionary<string, object?>? variables = null)
     {
-        var ids = Tokenizer.Encode(Render(prompt, variables), addSpecialTokens: Template is null).Ids;
+        var ids = Tokenizer.Encode(Render(prompt, variables), addSpecialTokens: Template is null && prompt.RenderedText is null).Ids;
         if (ids.Length == 0) throw new ArgumentException($"{prompt.Id}: the prompt encodes to no tokens.");
         return ids;
     }
@@ -114,7 +117,10 @@ public sealed class SteeredGenerator : IDisposable
     public IReadOnlyList<GeneratedText> Generate(IReadOnlyList<GenerationPrompt> prompts, SteeringPlan? plan, GenerationSettings settings, string planSource = "plan")
     {
         if (prompts.Count == 0) throw new ArgumentException("generate: no prompts.");
-        if (settings.MaxNewTokens < 1) throw new ArgumentException($"generate: max new tokens must be at least 1, got {settings.MaxNewTokens}.");
+        if (settings.MaxNewTokens < 1) throw new ArgumentException($"generate: --max-new-tokens: {settings.MaxNewTokens}: expected at least 1.");
+        if (!(settings.Temperature >= 0) || double.IsInfinity(settings.Temperature))
+            throw new ArgumentException($"generate: --temperature: {settings.Temperature}: expected 0 (greedy) or a positive number.");
+        if (!(settings.TopP > 0 && settings.TopP <= 1)) throw new ArgumentException($"generate: --top-p: {settings.TopP}: expected a number in (0, 1].");
         plan?.Validate(Shape, planSource);
         var forward = new ForwardOptions { Precision = settings.Precision, Rewrite = RewriteFor(plan) };
         var promptIds = prompts.Select(p => EncodePrompt(p, settings.TemplateVariables)).ToArray();

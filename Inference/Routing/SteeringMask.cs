@@ -89,7 +89,10 @@ public sealed class SteeringMask
                 if (st.ValueKind != JsonValueKind.Number) throw new FormatException($"{source}: field 'strength': expected a number in [0, 1].");
                 planStrength = st.GetDouble();
             }
-            var mapping = root.TryGetProperty("layers", out var l) ? l : root;
+            bool isPlan = root.TryGetProperty("layers", out var l);
+            // A misspelt key would leave part of a plan unapplied without a word: every key must be known.
+            if (isPlan) RejectUnknown(root, source, "the plan", ["format", "layers", "strength", "log_softmax_scope", "provenance"]);
+            var mapping = isPlan ? l : root;
             if (mapping.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: field 'layers': expected an object mapping layer index to {{activate, deactivate}}.");
             var layers = new Dictionary<int, LayerSteering>();
             foreach (var prop in mapping.EnumerateObject())
@@ -97,12 +100,20 @@ public sealed class SteeringMask
                 if (!int.TryParse(prop.Name, System.Globalization.NumberStyles.None, null, out int layer))
                     throw new FormatException($"{source}: layers: key '{prop.Name}': expected a decoder-layer index.");
                 if (prop.Value.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: layers.{prop.Name}: expected an object with 'activate' and 'deactivate' lists.");
+                RejectUnknown(prop.Value, source, $"layers.{prop.Name}", ["activate", "deactivate"]);
                 layers[layer] = new LayerSteering(
                     ReadList(prop.Value, "activate", $"{source}: layers.{prop.Name}", planStrength),
                     ReadList(prop.Value, "deactivate", $"{source}: layers.{prop.Name}", planStrength));
             }
             return new SteeringMask(layers, source);
         }
+    }
+
+    private static void RejectUnknown(JsonElement obj, string source, string where, string[] known)
+    {
+        foreach (var p in obj.EnumerateObject())
+            if (!known.Contains(p.Name))
+                throw new FormatException($"{source}: {where}: unknown field '{p.Name}' (known: {string.Join(", ", known)}).");
     }
 
     private static List<SteeredExpert> ReadList(JsonElement layer, string field, string where, double planStrength)
@@ -115,6 +126,7 @@ public sealed class SteeringMask
             if (item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int e)) list.Add(new SteeredExpert(e, planStrength));
             else if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("expert", out var ex) && ex.TryGetInt32(out int e2))
             {
+                RejectUnknown(item, where, $"{field} item {item.GetRawText()}", ["expert", "strength"]);
                 double s = planStrength;
                 if (item.TryGetProperty("strength", out var sv))
                 {

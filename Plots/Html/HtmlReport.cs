@@ -50,7 +50,7 @@ public sealed class HtmlReport
     public HtmlReport AddTable(CsvTable table, string caption = "", int maxRows = 50)
     {
         if (maxRows < 1) throw new ArgumentException($"report table '{caption}': maxRows = {maxRows}; expected >= 1.");
-        _body.Append("<table>\n");
+        _body.Append("<div class=\"table\"><table>\n");
         int shown = Math.Min(maxRows, table.Rows.Count);
         string note = table.Rows.Count > shown ? $" (first {shown} of {table.Rows.Count} rows)" : "";
         if (caption.Length > 0 || note.Length > 0) _body.Append("<caption>").Append(SvgFormat.Escape(caption + note)).Append("</caption>\n");
@@ -60,11 +60,23 @@ public sealed class HtmlReport
         for (int r = 0; r < shown; r++)
         {
             _body.Append("<tr>");
-            foreach (var cell in table.Rows[r]) _body.Append("<td>").Append(SvgFormat.Escape(cell)).Append("</td>");
+            foreach (var cell in table.Rows[r]) _body.Append("<td>").Append(SvgFormat.Escape(Display(cell))).Append("</td>");
             _body.Append("</tr>\n");
         }
-        _body.Append("</tbody>\n</table>\n");
+        _body.Append("</tbody>\n</table></div>\n");
         return this;
+    }
+
+    /// <summary>
+    /// A cell as shown: a number with a fraction to 4 significant digits (0.3142857142857143 → 0.3143; the CSV keeps
+    /// every digit), whole numbers and text as they are.
+    /// </summary>
+    public static string Display(string cell)
+    {
+        if (cell.Length == 0 || !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || double.IsNaN(v) || double.IsInfinity(v)
+            || (Math.Floor(v) == v && Math.Abs(v) < 1e15 && !cell.Contains('e', StringComparison.OrdinalIgnoreCase)))
+            return cell;
+        return v.ToString("G4", CultureInfo.InvariantCulture);
     }
 
     /// <summary>An HTML fragment this library produced (e.g. <see cref="TokenShading.Create"/>), inserted as is.</summary>
@@ -79,7 +91,7 @@ public sealed class HtmlReport
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + SvgFormat.Escape(Title) + "</title>\n" +
         "<style>body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}" +
         "figure{margin:1.5em 0}figcaption{font-size:.9em;color:#555}svg{max-width:100%;height:auto}" +
-        "table{border-collapse:collapse;font-size:.85em;margin:1em 0}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}" +
+        ".table{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85em;margin:1em 0}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}" +
         "th{background:#f2f2f2}caption{text-align:left;color:#555;padding:.3em 0}</style>\n</head>\n<body>\n<h1>" +
         SvgFormat.Escape(Title) + "</h1>\n" + _body + "</body>\n</html>\n";
 

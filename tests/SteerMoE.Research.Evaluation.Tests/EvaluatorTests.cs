@@ -57,7 +57,7 @@ public class EvaluatorTests
     public void RegistryKnowsTheBuiltInsAndRejectsUnknownIds()
     {
         var registry = new EvaluatorRegistry();
-        Assert.Equal(["behaviour-1-match", "behaviour-2-match", "context-match", "digits-rate", "fluency", "refusal", "words-rate"], registry.Ids);
+        Assert.Equal(["answer-match", "behaviour-1-match", "behaviour-2-match", "compliance", "conflict", "context-match", "digits-rate", "fluency", "fluency-judge", "llama-guard", "mc-letter", "refusal", "unknown", "words-rate"], registry.Ids);
         var e = Assert.Throws<FormatException>(() => registry.CheckIds(["refusal", "politeness"], "spec.yaml"));
         Assert.Contains("spec.yaml", e.Message);
         Assert.Contains("'politeness'", e.Message);

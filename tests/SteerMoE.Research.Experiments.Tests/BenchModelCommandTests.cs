@@ -28,6 +28,15 @@ public sealed class BenchModelCommandTests
     }
 
     [Fact]
+    public void TheDefaultPromptLengthFitsASmallModel()
+    {
+        // models/default has 128 positions: the default T = 128 shrinks to 128 - S.
+        var r = Cli.Run("bench", "--model", RepoPaths.Get("models", "default"), "--precision", "exact", "--batch", "1", "--decode-steps", "2", "--repeat", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(r.Stdout.Split('\n'), l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["exact", "prefill", "1", "126", ..]);
+    }
+
+    [Fact]
     public void OnePrecisionOnlyWhenGiven()
     {
         var r = Cli.Run("bench", "--model", Fixture, "--precision", "fast", "--prompt-tokens", "2", "--batch", "1", "--decode-steps", "1", "--repeat", "1");

@@ -17,6 +17,25 @@ public class DetectCommandTests
         Cli.Run([.. new[] { "detect", "--model", RepoPaths.Fixture("olmoe"), "--tokenizer", Data, "--pairs", Pairs, "--out", outDir }, .. extra]);
 
     [Fact]
+    public void AFinishedRunIsNotOverwrittenWithoutOverwrite()
+    {
+        string dir = RepoPaths.TempDir("detect-finished");
+        Assert.Equal(0, Detect(dir).ExitCode);
+        byte[] counts = File.ReadAllBytes(Path.Combine(dir, "counts.csv"));
+        File.WriteAllText(Path.Combine(dir, "counts.csv"), "layer,expert\n");   // a marker: a refused run must not touch it
+        var again = Detect(dir);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("holds a finished detection run (run.json); pass --overwrite to replace it, or choose another --out", again.Stderr);
+        var resume = Detect(dir, "--resume");
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains("there is nothing to resume", resume.Stderr);
+        Assert.Equal("layer,expert\n", File.ReadAllText(Path.Combine(dir, "counts.csv")));
+        var overwrite = Detect(dir, "--overwrite");
+        Assert.True(overwrite.ExitCode == 0, overwrite.Stderr);
+        Assert.Equal(counts, File.ReadAllBytes(Path.Combine(dir, "counts.csv")));
+    }
+
+    [Fact]
     public void DetectWritesCountsRankingRunRecordAndPairCounts()
     {
         string dir = RepoPaths.TempDir("detect");

@@ -84,3 +84,59 @@ public class ExperimentRunnerTests
         Assert.Contains("holds a different spec", e.Message);
     }
 }
+
+public class ExperimentResumeChecksTests
+{
+    private sealed class NullExecutor(int maxActivate = 100) : IExperimentExecutor
+    {
+        public int Executed { get; private set; }
+        public void Prepare(ExperimentRun run) { }
+        public void Validate(ExperimentCell cell, ExperimentRun run)
+        {
+            if (cell.Activate > maxActivate) throw new ArgumentException($"cell {cell.Key}: too many experts.");
+        }
+        public CellResult Execute(ExperimentCell cell, ExperimentRun run)
+        {
+            Executed++;
+            return new CellResult(new Dictionary<string, double> { ["x"] = cell.Activate }, new Dictionary<string, string>());
+        }
+    }
+
+    private static ExperimentSpec Spec(string pairs, string activate = "[1]") =>
+        ExperimentSpec.Parse($"name: t\nmodel: none\npairs: {pairs}\nstrategies: [authors]\ngrid:\n  activate: {activate}\n", "spec.yaml");
+
+    [Fact]
+    public void AResumeAfterAnInputChangedIsRefusedNamingTheFile()
+    {
+        string dir = RepoPaths.TempDir("runner-inputs");
+        string pairs = Path.Combine(dir, "p.jsonl");
+        File.WriteAllText(pairs, "one\n");
+        string run = Path.Combine(dir, "run");
+        ExperimentRunner.Run(new SteerMoEContext(), Spec(pairs), run, new NullExecutor());
+        File.WriteAllText(pairs, "two\n");
+        var e = Assert.Throws<InvalidDataException>(() => ExperimentRunner.Run(new SteerMoEContext(), Spec(pairs), run, new NullExecutor()));
+        Assert.Contains("inputs changed since the run began: pairs (sha256 ", e.Message);
+        Assert.Contains("--force-new", e.Message);
+        // --force-new's folder is beside it, and the old run is untouched.
+        string fresh = ExperimentRunner.FreshRunDirectory(run);
+        Assert.Equal(run + "-2", fresh);
+        var executor = new NullExecutor();
+        ExperimentRunner.Run(new SteerMoEContext(), Spec(pairs), fresh, executor);
+        Assert.Equal(2, executor.Executed);
+        Assert.Equal(run + "-3", ExperimentRunner.FreshRunDirectory(run));
+        Assert.Equal(2, CsvTable.Load(Path.Combine(run, "results.csv")).Rows.Count);
+    }
+
+    [Fact]
+    public void ASpecCorrectedAfterFailingValidationRunsInTheSameFolder()
+    {
+        string dir = RepoPaths.TempDir("runner-corrected");
+        File.WriteAllText(Path.Combine(dir, "p.jsonl"), "x\n");
+        string pairs = Path.Combine(dir, "p.jsonl");
+        Assert.Throws<ArgumentException>(() => ExperimentRunner.Run(new SteerMoEContext(), Spec(pairs, "[1, 500]"), dir, new NullExecutor()));
+        var executor = new NullExecutor();
+        var cells = ExperimentRunner.Run(new SteerMoEContext(), Spec(pairs, "[1, 50]"), dir, executor);
+        Assert.Equal(3, executor.Executed);
+        Assert.All(cells, c => Assert.Equal(CellStatus.Done, c.Status));
+    }
+}

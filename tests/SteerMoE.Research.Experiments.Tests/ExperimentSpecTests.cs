@@ -32,10 +32,11 @@ public class ExperimentSpecTests
     }
 
     [Theory]
-    [InlineData("grid:\n  actvate: [1]\n", "line 9, column 3: unknown field 'actvate' in grid (known: activate, deactivate, reverse, strength)")]
+    [InlineData("grid:\n  actvate: [1]\n", "line 9, column 3: unknown field 'actvate' in grid (known: activate, deactivate, reverse, strength, paper)")]
     [InlineData("colour: red\n", "line 7, column 1: unknown field 'colour' in spec")]
     [InlineData("precision: half\n", "precision: 'half' is not one of exact, fast")]
     [InlineData("seeds: [a]\n", "seeds: expected a whole number")]
+    [InlineData("metrics: [rdx]\n", "line 7, column 11: metrics: 'rdx' is not one of rd, ")]
     public void BadSpecsSayWhatAndWhere(string extra, string expected)
     {
         string yaml = "name: x\nmodel: m\npairs: p\ngrid:\n  activate: [1]\n" + "max_new_tokens: 4\n" + extra;

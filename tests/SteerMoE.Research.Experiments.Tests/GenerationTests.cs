@@ -101,6 +101,13 @@ public class GenerationTests
         Assert.Contains("bad-plan.json", r.Stderr);
         Assert.Contains("layer 5", r.Stderr);
 
+        foreach (var (flag, value, expected) in new[] { ("--temperature", "-1", "--temperature: -1: expected 0 (greedy) or a positive number"), ("--top-p", "0", "--top-p: 0: expected a number in (0, 1]") })
+        {
+            r = Cli.Run("generate", "--model", model, "--prompt", "hi", flag, value);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains(expected, r.Stderr);
+        }
+
         File.WriteAllText(prompts, "{\"text\": \"no prompt\"}\n");
         r = Cli.Run("generate", "--model", model, "--prompts", prompts);
         Assert.Equal(2, r.ExitCode);

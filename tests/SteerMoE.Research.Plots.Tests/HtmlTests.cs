@@ -58,6 +58,31 @@ public class HtmlTests
     }
 }
 
+public class HtmlNumberDisplayTests
+{
+    [Theory]
+    [InlineData("0.3142857142857143", "0.3143")]
+    [InlineData("-0.02857142857142858", "-0.02857")]
+    [InlineData("123.456789", "123.5")]
+    [InlineData("6.5e-06", "6.5E-06")]
+    [InlineData("35", "35")]
+    [InlineData("0.5", "0.5")]
+    [InlineData("NaN", "NaN")]
+    [InlineData("rd", "rd")]
+    [InlineData("", "")]
+    public void NumbersShowFourSignificantDigits(string cell, string shown) => Assert.Equal(shown, HtmlReport.Display(cell));
+
+    [Fact]
+    public void TablesScrollInsteadOfOverflowingThePage()
+    {
+        var table = new CsvTable(["a"], [["0.1234567"]]);
+        string html = new HtmlReport("t").AddTable(table).ToHtml();
+        Assert.Contains("<div class=\"table\"><table>", html);
+        Assert.Contains(".table{overflow-x:auto;max-width:100%}", html);
+        Assert.Contains("<td>0.1235</td>", html);
+    }
+}
+
 public class TokenShadingFigureTests
 {
     [Fact]

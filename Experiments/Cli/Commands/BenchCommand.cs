@@ -17,7 +17,7 @@ internal static class BenchCommand
     {
         var model = new Option<string>("--model") { Description = "a model folder: prefill/decode tokens/s and resident memory (needs the inference engine)" };
         var precision = new Option<string?>("--precision") { Description = "exact|fast, for --model (default: both in one run)" };
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "for --model: prompt tokens per sequence (T)", DefaultValueFactory = _ => 128 };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "for --model: prompt tokens per sequence (T; default 128, or fewer when the model has fewer positions than T + S)", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--batch") { Description = "for --model: sequences in prefill and batched decode (B)", DefaultValueFactory = _ => 4 };
         var decodeSteps = new Option<int>("--decode-steps") { Description = "for --model: timed decode steps per run (S)", DefaultValueFactory = _ => 16 };
         var threads = new Option<int?>("--threads") { Description = "worker threads (default: all cores)" };
@@ -54,11 +54,17 @@ internal static class BenchCommand
                 return BenchCollection(result.GetValue(model) ?? throw new ArgumentException("--collection-overhead: needs --model DIR."),
                     result.GetValue(batch), result.GetValue(promptTokens), runs, modes[0]);
             if (result.GetValue(model) is { } dir)
+            {
+                // The default prompt length fits small models (models/default has 128 positions): T + S never exceeds them.
+                int prompt = result.GetResult(promptTokens) is null or { Implicit: true }
+                    ? Math.Max(1, Math.Min(result.GetValue(promptTokens), Inference.Models.ModelConfig.Load(dir).MaxPositions - result.GetValue(decodeSteps)))
+                    : result.GetValue(promptTokens);
                 return BenchModel(dir, modes, new ModelBenchmarkOptions
                 {
-                    PromptTokens = result.GetValue(promptTokens), Batch = result.GetValue(batch),
+                    PromptTokens = prompt, Batch = result.GetValue(batch),
                     DecodeSteps = result.GetValue(decodeSteps), Runs = runs,
                 });
+            }
             var only = result.GetValue(tokens) is { Length: > 0 } requested ? requested : null;
             foreach (int count in only ?? [])
                 if (count is not (1 or 4 or 64 or 512)) throw new ArgumentException($"--tokens: expected 1, 4, 64 or 512, got {count}.");

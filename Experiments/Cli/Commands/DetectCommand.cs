@@ -18,6 +18,7 @@ internal static class DetectCommand
         var output = new Option<string>("--out") { Description = "the run folder: counts.csv, run.json (and checkpoint.json while unfinished)", Required = true };
         var batch = new Option<int>("--batch") { Description = "pairs per forward pass (2 sequences each); counts do not depend on it", DefaultValueFactory = _ => 8 };
         var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out from its checkpoint" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "count again into an --out that holds a finished run (replacing it)" };
         var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
         var variables = new Option<string[]>("--var") { Description = "NAME=VALUE chat-template variable (repeatable); JSON values (true, 3, \"x\") are typed", AllowMultipleArgumentsPerToken = false };
         var routingLog = new Option<bool>("--routing-log") { Description = "also write every token's router logits and top-k as .npy arrays into RUN_DIR/routing-log" };
@@ -29,7 +30,7 @@ internal static class DetectCommand
         var arithmetic = TraceCommand.ExpertArithmeticOption();
         var device = GpuCheckCommand.DeviceOption();
         var command = new Command("detect", "Count, per (layer, expert), how often the experts fire on the target spans of each side of a paired dataset.")
-            { model, pairs, output, batch, resume, precision, arithmetic, variables, routingLog, tokenizer, every, maxPairs, metric, device };
+            { model, pairs, output, batch, resume, overwrite, precision, arithmetic, variables, routingLog, tokenizer, every, maxPairs, metric, device };
         pairFlags.AddTo(command);
         command.SetAction(result =>
         {
@@ -43,7 +44,7 @@ internal static class DetectCommand
             var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             var options = new CollectionOptions
             {
-                Batch = result.GetValue(batch), Resume = result.GetValue(resume),
+                Batch = result.GetValue(batch), Resume = result.GetValue(resume), Overwrite = result.GetValue(overwrite),
                 Precision = PrecisionNames.Parse(result.GetValue(precision)!), Device = engine,
                 ExpertArithmetic = TraceCommand.LoadOptions(result, arithmetic).ExpertArithmetic,
                 Variables = DetectionCatalog.ParseTemplateVariables(result.GetValue(variables) ?? []),

@@ -48,6 +48,11 @@ public sealed partial class DetectionCatalog
         pairInference ??= new PairInferenceOptions();
         pairInference.Validate();
         var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
+        // A finished run is never replaced silently (it may be another dataset's): --overwrite says so.
+        if (File.Exists(Path.Combine(runDirectory, RunFileName)) && !File.Exists(RoutingCollector.CheckpointPath(runDirectory)) && !options.Overwrite)
+            throw new ArgumentException(options.Resume
+                ? $"{runDirectory}: holds a finished detection run ({RunFileName}); there is nothing to resume. Pass --overwrite to count again, or choose another --out."
+                : $"{runDirectory}: holds a finished detection run ({RunFileName}); pass --overwrite to replace it, or choose another --out.");
         using var model = MoeEngine.Load(modelDirectory, options.Device, new LoadOptions { ExpertArithmetic = options.ExpertArithmetic });
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
         if (!result.Completed) return new DetectionRun(result, runDirectory, []);

@@ -34,8 +34,13 @@ public sealed partial class ExperimentCatalog
     public IReadOnlyList<CellRecord> RunSteering(ExperimentSpec spec, string runDirectory, string? neutralTextPath = null, Action<string>? log = null,
         Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu)
     {
-        using var executor = new SteeringExperimentExecutor(new SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath, Device = device });
-        return Run(spec, runDirectory, executor, log);
+        spec.RequireInputs();
+        // A `grid: {paper: GOAL}` takes the paper's counts for this model (STEERMOE.md §3) before the cells are listed.
+        spec = spec.WithPaperCounts(Inference.Models.ModelConfig.Load(spec.Resolve(spec.Model)));
+        using var executor = new SteeringExperimentExecutor(new SteeringExecutorOptions { Evaluators = Evaluators, NeutralTextPath = neutralTextPath, Device = device, Log = log });
+        var cells = Run(spec, runDirectory, executor, log);
+        if (spec.Benchmarks.Count > 0) Reports.PaperTable.Write(cells, runDirectory, spec.Name);
+        return cells;
     }
 }
 

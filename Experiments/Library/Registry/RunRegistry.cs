@@ -58,20 +58,30 @@ public sealed class RunRegistry : IDisposable
     }
 
     /// <summary>
-    /// Records the run and its cells the first time; on a later call with the same spec, keeps everything
-    /// (resume). A different spec in the same folder is an error: results of two specs never mix.
+    /// Records the run and its cells the first time; on a later call with the same spec and the same inputs, keeps
+    /// everything (resume). Results of two specs or of two versions of an input never mix: a different spec, or an input
+    /// whose sha256 changed (model weights, tokenizer, pairs, benchmark files, judges), is an error listing what differs,
+    /// except that a run none of whose cells has started is replaced (a spec corrected after it failed validation).
     /// </summary>
     public void Begin(ExperimentSpec spec, IReadOnlyList<ExperimentCell> cells, IReadOnlyDictionary<string, string> inputHashes, string? codeCommit)
     {
         using var tx = _db.BeginTransaction();
-        using (var q = Command("SELECT spec_sha256 FROM run WHERE id = 1", tx))
+        using (var q = Command("SELECT spec_sha256, inputs_json FROM run WHERE id = 1", tx))
+        using (var r = q.ExecuteReader())
         {
-            if (q.ExecuteScalar() is string existing)
+            if (r.Read())
             {
-                if (existing != spec.Sha256)
-                    throw new InvalidDataException($"{Path}: this run folder holds a different spec (sha256 {existing[..12]}…, yours {spec.Sha256[..12]}…); use a new --out folder.");
-                tx.Commit();
-                return;
+                string existing = r.GetString(0);
+                var recorded = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(1)) ?? [];
+                r.Close();
+                string? changed = existing != spec.Sha256
+                    ? $"this run folder holds a different spec (sha256 {existing[..12]}…, yours {spec.Sha256[..12]}…)"
+                    : ChangedInputs(recorded, inputHashes) is { Length: > 0 } inputs ? $"inputs changed since the run began: {inputs}" : null;
+                if (changed == null) { tx.Commit(); return; }
+                if (StartedCells(tx) > 0)
+                    throw new InvalidDataException($"{Path}: {changed}; its results would mix with the new ones: use a new --out folder, or --force-new to write one beside it.");
+                using var clear = Command("DELETE FROM cell; DELETE FROM run;", tx);   // nothing ran: the corrected spec starts afresh
+                clear.ExecuteNonQuery();
             }
         }
         using (var ins = Command("INSERT INTO run VALUES (1, $name, $sha, $text, $created, $commit, $machine, $inputs)", tx))
@@ -94,6 +104,23 @@ public sealed class RunRegistry : IDisposable
             c.ExecuteNonQuery();
         }
         tx.Commit();
+    }
+
+    /// <summary>The inputs whose sha256 differs, was added or was removed, e.g. "model/model.safetensors (sha256 1a2b3c4d5e6f… → 9f8e7d6c5b4a…)".</summary>
+    public static string ChangedInputs(IReadOnlyDictionary<string, string> recorded, IReadOnlyDictionary<string, string> now) =>
+        string.Join(", ", recorded.Keys.Union(now.Keys).Order(StringComparer.Ordinal).Select(name =>
+            (recorded.TryGetValue(name, out var was), now.TryGetValue(name, out var @is)) switch
+            {
+                (true, true) when was == @is => null,
+                (true, true) => $"{name} (sha256 {was![..12]}… → {@is![..12]}…)",
+                (true, false) => $"{name} (no longer an input)",
+                _ => $"{name} (new input)",
+            }).Where(s => s != null));
+
+    private long StartedCells(SqliteTransaction tx)
+    {
+        using var c = Command("SELECT COUNT(*) FROM cell WHERE status <> 'Pending'", tx);
+        return (long)c.ExecuteScalar()!;
     }
 
     /// <summary>Marks a cell as running (a crash leaves it so; it is rerun on resume).</summary>

@@ -49,9 +49,13 @@ public static class ExperimentRunner
 
         var done = registry.Cells().Where(c => c.Status == CellStatus.Done).Select(c => c.Key).ToHashSet();
         log?.Invoke($"{spec.Name}: {cells.Count} cells, {done.Count} already done");
+        int todo = cells.Count - done.Count, started = 0;
+        var clock = Stopwatch.StartNew();
         foreach (var cell in cells)
         {
             if (done.Contains(cell.Key)) continue;
+            started++;
+            log?.Invoke($"cell {started}/{todo}: {cell.Key}");
             registry.MarkRunning(cell.Key);
             try
             {
@@ -65,10 +69,24 @@ public static class ExperimentRunner
                 throw;
             }
             WriteResults(registry, runDirectory);
-            log?.Invoke($"done {cell.Key}");
+            double elapsed = clock.Elapsed.TotalSeconds, eta = elapsed / started * (todo - started);
+            log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"done {started}/{todo} ({100.0 * started / todo:F0}%), {elapsed:F0} s elapsed, about {eta:F0} s to go: {cell.Key}"));
         }
         WriteResults(registry, runDirectory);
         return registry.Cells();
+    }
+
+    /// <summary>
+    /// The run folder <c>--force-new</c> writes to: <paramref name="runDirectory"/> when it holds no run yet, else the first
+    /// of <c>{runDirectory}-2</c>, <c>-3</c>, ... that holds none (the existing run is left as it is).
+    /// </summary>
+    public static string FreshRunDirectory(string runDirectory)
+    {
+        static bool HasRun(string d) => File.Exists(Path.Combine(d, "registry.sqlite"));
+        if (!HasRun(runDirectory)) return runDirectory;
+        string trimmed = Path.TrimEndingDirectorySeparator(runDirectory);
+        for (int i = 2; ; i++)
+            if (!HasRun($"{trimmed}-{i}")) return $"{trimmed}-{i}";
     }
 
     /// <summary>Writes results.csv (one row per cell: parameters, status, every metric) atomically.</summary>
@@ -87,16 +105,33 @@ public static class ExperimentRunner
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>sha256 of the experiment's inputs: the model folder's config, weights, tokenizer and template files, the pairs and evaluation files.</summary>
+    /// <summary>
+    /// sha256 of the experiment's inputs: the model folder's config, weights, tokenizer and template files, the pairs and
+    /// evaluation files, every benchmark file, the AIM template and each judge model's files.
+    /// </summary>
     public static Dictionary<string, string> HashInputs(ExperimentSpec spec)
     {
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        string model = spec.Resolve(spec.Model);
-        if (Directory.Exists(model))
-            foreach (var (name, hash) in FileHash.HashModelFiles(model))   // the set detect records; hashed once per process
-                hashes["model/" + name] = hash;
-        foreach (var (name, path) in new[] { ("pairs", spec.Pairs), ("evaluation", spec.Evaluation) })
-            if (path != null && File.Exists(spec.Resolve(path))) hashes[name] = FileHash.Sha256(spec.Resolve(path));
+        void Model(string key, string dir)
+        {
+            if (Directory.Exists(dir))
+                foreach (var (name, hash) in FileHash.HashModelFiles(dir))   // the set detect records; hashed once per process
+                    hashes[key + "/" + name] = hash;
+        }
+        void DataFile(string key, string? path)
+        {
+            if (path == null) return;
+            if (File.Exists(path)) hashes[key] = FileHash.Sha256(path);
+            else if (Directory.Exists(path))
+                foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                    hashes[key + "/" + Path.GetRelativePath(path, file).Replace('\\', '/')] = FileHash.Sha256(file);
+        }
+        if (spec.Model.Length > 0) Model("model", spec.Resolve(spec.Model));
+        if (spec.Pairs.Length > 0) DataFile("pairs", spec.ResolveData(spec.Pairs));
+        DataFile("evaluation", spec.Evaluation is null ? null : spec.Resolve(spec.Evaluation));
+        foreach (var b in spec.Benchmarks) DataFile("benchmark/" + b.Id, spec.Data is null && b.Path is null ? null : BenchmarkCatalog.PathOf(b, spec));
+        DataFile("aim_template", spec.AimTemplate is null ? null : spec.ResolveData(spec.AimTemplate));
+        foreach (var (id, dir) in spec.Judges) Model("judge/" + id, spec.Resolve(dir));
         return hashes;
     }
 

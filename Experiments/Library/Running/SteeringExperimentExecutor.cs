@@ -3,6 +3,8 @@ using SteerMoE.Research.Catalogs;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Evaluation;
+using SteerMoE.Research.Evaluation.Benchmarks;
+using SteerMoE.Research.Evaluation.Judges;
 using SteerMoE.Research.Generation;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Specs;
@@ -19,6 +21,20 @@ public sealed record SteeringExecutorOptions
     public string? NeutralTextPath { get; init; }
     /// <summary>Where the model runs (detection and generation): the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
     public Inference.Models.EngineDevice Device { get; init; } = Inference.Models.EngineDevice.Cpu;
+    /// <summary>Progress lines (prompts generated within a cell); null: silent.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// One evaluator applied to a group of the evaluation prompts: a benchmark's scorer to that benchmark's prompts, a spec
+/// evaluator to every benchmark's prompts (or, without benchmarks, to all prompts under no prefix).
+/// </summary>
+/// <param name="Prefix">The results.csv column prefix: <c>{benchmark}.</c>, or "" without benchmarks.</param>
+/// <param name="Evaluator">The evaluator.</param>
+/// <param name="Indices">The prompts (indices into the evaluation prompts) it scores.</param>
+internal sealed record ScoredGroup(string Prefix, IEvaluator Evaluator, int[] Indices)
+{
+    public string Column(string statistic) => $"{Prefix}{Evaluator.Id}.{statistic}";
 }
 
 /// <summary>
@@ -38,12 +54,13 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
     private SteeredGenerator? _generator;
     private IReadOnlyList<GenerationPrompt> _prompts = [];
     private readonly Dictionary<string, ExpertRanking> _rankings = new(StringComparer.Ordinal);
-    private List<IEvaluator> _evaluators = [];
+    private List<ScoredGroup> _groups = [];
     private IReadOnlyList<GeneratedText>? _baseline;
-    private Dictionary<string, double?[]>? _baselineScores;
+    private Dictionary<string, double?[]>? _baselineScores;   // by group column prefix + evaluator id
     private IReadOnlyList<int[]> _neutral = [];
     private Precision _precision;
     private GenerationSettings _settings = new();
+    private int _batchSize = 16;
 
     /// <summary>The ranking of a metric id (after Prepare).</summary>
     public ExpertRanking Ranking(string metric) => _rankings.TryGetValue(metric, out var r) ? r
@@ -59,14 +76,27 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
     public void Prepare(ExperimentRun run)
     {
         var spec = run.Spec;
+        spec.RequireInputs();
         _options.Evaluators.CheckIds(spec.Evaluators, spec.Source);
+        var benchmarks = spec.Benchmarks.Select(b => (Entry: b, Benchmark: BenchmarkCatalog.Get(b.Id, spec))).ToArray();
+        var scorerIds = benchmarks.Select(b => ScorerId(b.Benchmark.Info.Scorer, spec)).Distinct().ToArray();
+        _options.Evaluators.CheckIds(scorerIds, spec.Source);
         foreach (string metric in spec.Metrics) _ = Detection.Ranking.DetectionMetric.Get(metric);
         _precision = PrecisionNames.Parse(spec.Precision);
         _settings = new GenerationSettings { MaxNewTokens = spec.MaxNewTokens, Precision = _precision };
-        string pairsPath = spec.Resolve(spec.Pairs);
+        _batchSize = spec.BatchSize;
+        string pairsPath = PairsFile(run);
         var pairs = PairedDataset.Read(pairsPath).ToList();
         IReadOnlyList<PairedExample> detection = pairs;
+        bool heldOut = spec.Evaluation == null && benchmarks.Length == 0;
         if (spec.Evaluation != null) _prompts = GenerationPrompt.ReadJsonLines(spec.Resolve(spec.Evaluation));
+        else if (benchmarks.Length > 0)
+            _prompts = benchmarks.SelectMany(b =>
+            {
+                string path = BenchmarkCatalog.PathOf(b.Entry, spec);
+                var prompts = b.Benchmark.Load(path);
+                return b.Entry.Limit is { } limit ? prompts.Take(limit) : prompts;
+            }).ToArray();
         else
         {
             var (d, e) = run.Context.Data.SplitHeldOut(pairs, spec.Holdout, Path.GetFileName(pairsPath));
@@ -79,22 +109,47 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         {
             ["name"] = spec.Name, ["model"] = Path.GetFullPath(spec.Resolve(spec.Model)), ["pairs"] = Path.GetFullPath(pairsPath),
             ["evaluation"] = spec.Evaluation is null ? null : Path.GetFullPath(spec.Resolve(spec.Evaluation)),
+            ["data"] = spec.Data is null ? null : spec.Resolve(spec.Data),
         }));
-        _evaluators = spec.Evaluators.Select(id => _options.Evaluators.Create(id, new EvaluatorResources(_generator.Model, _precision))).ToList();
+        var resources = new EvaluatorResources(_generator.Model, _precision)
+        {
+            JudgeModels = spec.Judges.ToDictionary(j => j.Key, j => spec.Resolve(j.Value), StringComparer.Ordinal),
+            CacheDirectory = Path.Combine(run.Directory, "judge-cache"),
+        };
+        var evaluators = new Dictionary<string, IEvaluator>(StringComparer.Ordinal);
+        IEvaluator Evaluator(string id) => evaluators.TryGetValue(id, out var e) ? e : evaluators[id] = _options.Evaluators.Create(id, resources);
+        var all = Enumerable.Range(0, _prompts.Count).ToArray();
+        _groups = [];
+        if (benchmarks.Length == 0) _groups.AddRange(spec.Evaluators.Select(id => new ScoredGroup("", Evaluator(id), all)));
+        foreach (var (entry, benchmark) in benchmarks)
+        {
+            var indices = all.Where(i => _prompts[i].Fields.TryGetValue("benchmark", out var b) && b == benchmark.Info.Id).ToArray();
+            string prefix = benchmark.Info.Id + ".";
+            _groups.Add(new ScoredGroup(prefix, Evaluator(ScorerId(benchmark.Info.Scorer, spec)), indices));
+            _groups.AddRange(spec.Evaluators.Select(id => new ScoredGroup(prefix, Evaluator(id), indices)));
+        }
+        _groups = _groups.DistinctBy(g => g.Column("")).ToList();   // a spec evaluator that is also a benchmark's scorer counts once
 
-        // Detection's collector on the detection pairs (a held-out split is written out first); reused when a
-        // resumed invocation finds its counts.csv.
+        // Detection's collector on the detection pairs (a held-out split is written out first). A later invocation reuses
+        // its counts.csv only when the fingerprint of what was counted (model files, pairs, precision) is the same: a run
+        // replaced before any cell started (a corrected spec) may have counted other pairs.
         string detectionDir = Path.Combine(run.Directory, "detection");
         string countsPath = Path.Combine(detectionDir, DetectionCatalog.CountsFileName);
+        string detectionPairs = pairsPath;
+        if (heldOut)
+        {
+            detectionPairs = Path.Combine(run.Directory, "detection.pairs.jsonl");
+            PairedDataset.Write(detectionPairs, detection);
+        }
+        string fingerprintPath = Path.Combine(detectionDir, "fingerprint.txt");
+        string fingerprint = DetectionFingerprint(spec.Resolve(spec.Model), detectionPairs, spec.Precision);
+        if (Directory.Exists(detectionDir) && (!File.Exists(fingerprintPath) || File.ReadAllText(fingerprintPath) != fingerprint))
+            Directory.Delete(detectionDir, recursive: true);
         if (!File.Exists(countsPath))
         {
-            string detectionPairs = pairsPath;
-            if (spec.Evaluation == null)
-            {
-                detectionPairs = Path.Combine(run.Directory, "detection.pairs.jsonl");
-                PairedDataset.Write(detectionPairs, detection);
-            }
             bool resume = File.Exists(Path.Combine(detectionDir, "checkpoint.json"));
+            Directory.CreateDirectory(detectionDir);
+            AtomicFile.WriteAllText(fingerprintPath, fingerprint);
             run.Context.Detection.Collect(spec.Resolve(spec.Model), detectionPairs, detectionDir,
                 new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume, Device = _options.Device });
         }
@@ -138,8 +193,8 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var generator = Generator;
         if (_baseline == null)
         {
-            _baseline = generator.Generate(_prompts, null, _settings);
-            _baselineScores = _evaluators.ToDictionary(e => e.Id, e => _baseline.Select(e.Score).ToArray());
+            _baseline = GenerateAll(null, ExperimentCell.Baseline);
+            _baselineScores = _groups.ToDictionary(g => g.Column(""), g => Score(g, _baseline));
         }
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var artifacts = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -152,33 +207,39 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             plan = SelectPlan(cell, run);
             artifacts["plan"] = Path.Combine(folder, "plan.json");
             plan.Save(Path.Combine(run.Directory, artifacts["plan"]));
-            outputs = generator.Generate(_prompts, plan, _settings);
+            outputs = GenerateAll(plan, cell.Key);
             metrics["activate_applied"] = plan.Provenance?.ActivateApplied ?? 0;
             metrics["deactivate_applied"] = plan.Provenance?.DeactivateApplied ?? 0;
         }
-        foreach (var evaluator in _evaluators)
+        foreach (var group in _groups)
         {
-            var scores = cell.IsBaseline ? _baselineScores![evaluator.Id] : outputs.Select(evaluator.Score).ToArray();
-            if (evaluator.Kind == EvaluatorKind.Rate)
+            var scores = cell.IsBaseline ? _baselineScores![group.Column("")] : Score(group, outputs);
+            if (group.Evaluator.Kind == EvaluatorKind.Rate)
             {
                 var summary = RateSummary.Of(scores.Where(s => s.HasValue).Select(s => s!.Value >= 0.5));
-                metrics[$"{evaluator.Id}.rate"] = summary.Rate;
-                metrics[$"{evaluator.Id}.low"] = summary.Low;
-                metrics[$"{evaluator.Id}.high"] = summary.High;
+                metrics[group.Column("rate")] = summary.Rate;
+                metrics[group.Column("low")] = summary.Low;
+                metrics[group.Column("high")] = summary.High;
+                metrics[group.Column("n")] = summary.Total;
                 if (!cell.IsBaseline)
                 {
-                    var before = _baselineScores![evaluator.Id];
+                    var before = _baselineScores![group.Column("")];
                     var paired = Enumerable.Range(0, scores.Length).Where(i => before[i].HasValue && scores[i].HasValue).ToArray();
-                    var test = McNemarTest.Test(paired.Select(i => before[i]!.Value >= 0.5).ToArray(), paired.Select(i => scores[i]!.Value >= 0.5).ToArray());
-                    metrics[$"{evaluator.Id}.mcnemar_p"] = test.PValue;
-                    metrics[$"{evaluator.Id}.changed_up"] = test.Up;
-                    metrics[$"{evaluator.Id}.changed_down"] = test.Down;
+                    bool[] b = paired.Select(i => before[i]!.Value >= 0.5).ToArray(), a = paired.Select(i => scores[i]!.Value >= 0.5).ToArray();
+                    var test = McNemarTest.Test(b, a);
+                    metrics[group.Column("mcnemar_p")] = test.PValue;
+                    metrics[group.Column("changed_up")] = test.Up;
+                    metrics[group.Column("changed_down")] = test.Down;
+                    var diff = PairedDifference.Newcombe(b, a);
+                    metrics[group.Column("diff")] = diff.Difference;
+                    metrics[group.Column("diff_low")] = diff.Low;
+                    metrics[group.Column("diff_high")] = diff.High;
                 }
             }
             else
             {
                 var values = scores.Where(s => s.HasValue).Select(s => s!.Value).ToArray();
-                metrics[$"{evaluator.Id}.mean"] = values.Length == 0 ? double.NaN : values.Average();
+                metrics[group.Column("mean")] = values.Length == 0 ? double.NaN : values.Average();
             }
         }
         foreach (var (field, name) in new[] { ("behaviour_1", "p_first_token.behaviour_1"), ("behaviour_2", "p_first_token.behaviour_2") })
@@ -194,6 +255,59 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         artifacts["outputs"] = Path.Combine(folder, "outputs.jsonl");
         WriteOutputs(Path.Combine(run.Directory, artifacts["outputs"]), outputs);
         return new CellResult(metrics, artifacts);
+    }
+
+    /// <summary>The evaluator id of a benchmark's scorer: <c>safety</c> is the Llama-Guard judge when the spec names its folder, else the refusal phrases.</summary>
+    public static string ScorerId(string scorer, ExperimentSpec spec) =>
+        scorer != "safety" ? scorer : spec.Judges.ContainsKey(LlamaGuardJudge.DefaultId) ? LlamaGuardJudge.DefaultId : RefusalEvaluator.DefaultId;
+
+    /// <summary>sha256 over what detection counted: the model's files, the pairs file and the precision mode.</summary>
+    private static string DetectionFingerprint(string model, string pairs, string precision) =>
+        FileHash.Sha256(System.Text.Encoding.UTF8.GetBytes(string.Join("\n",
+            FileHash.HashModelFiles(model).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key} {h.Value}")
+                .Append($"pairs {FileHash.Sha256(pairs)}").Append($"precision {precision}"))));
+
+    /// <summary>The detection pairs file: the spec's pairs, or (pairs: {from: ...}) the pairs built from the source dataset into the run folder once.</summary>
+    private static string PairsFile(ExperimentRun run)
+    {
+        var spec = run.Spec;
+        string source = spec.ResolveData(spec.Pairs);
+        if (spec.PairsFrom is not { } from) return source;
+        string built = Path.Combine(run.Directory, "pairs.jsonl");
+        if (File.Exists(built)) return built;
+        var result = from.From == "squad" ? PairBuilders.FromSquad(source, from.Limit) : PairBuilders.FromBeaverTails(source, limit: from.Limit);
+        if (result.Pairs.Count == 0) throw new FormatException($"{source}: pairs: no {from.From} pairs could be built ({result.RowsRead} rows read).");
+        PairedDataset.Write(built, result.Pairs);
+        return built;
+    }
+
+    /// <summary>Generates every evaluation prompt in batches of the spec's batch_size, logging progress.</summary>
+    private IReadOnlyList<GeneratedText> GenerateAll(SteeringPlan? plan, string what)
+    {
+        var outputs = new List<GeneratedText>(_prompts.Count);
+        int batch = _batchSize;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int start = 0; start < _prompts.Count; start += batch)
+        {
+            outputs.AddRange(Generator.Generate(_prompts.Skip(start).Take(batch).ToArray(), plan, _settings));
+            if (_prompts.Count > batch)
+                _options.Log?.Invoke($"  {what}: {outputs.Count}/{_prompts.Count} prompts ({100.0 * outputs.Count / _prompts.Count:F0}%, {clock.Elapsed.TotalSeconds:F0} s)");
+        }
+        return outputs;
+    }
+
+    /// <summary>Scores a group's prompts (null elsewhere): batch evaluators (judges) in one call.</summary>
+    private static double?[] Score(ScoredGroup group, IReadOnlyList<GeneratedText> outputs)
+    {
+        var scores = new double?[group.Indices.Length];
+        var mine = group.Indices.Select(i => outputs[i]).ToArray();
+        if (group.Evaluator is IBatchEvaluator batch)
+        {
+            var all = batch.ScoreAll(mine);
+            for (int i = 0; i < mine.Length; i++) scores[i] = all[i];
+        }
+        else for (int i = 0; i < mine.Length; i++) scores[i] = group.Evaluator.Score(mine[i]);
+        return scores;
     }
 
     /// <summary>Writes one JSON line per output: prompt id, prompt text, output text, output ids.</summary>

@@ -20,20 +20,23 @@ public sealed record ExperimentCell(string Metric, string Strategy, int Activate
 
     /// <summary>
     /// Every cell of a spec, in a fixed order: per seed one baseline cell, then metric x strategy x activate x
-    /// deactivate x reverse x strength (combinations that steer nothing are the baseline and are not repeated).
+    /// deactivate x reverse x strength of every grid (combinations that steer nothing are the baseline and are not repeated).
     /// </summary>
     public static IReadOnlyList<ExperimentCell> Enumerate(ExperimentSpec spec)
     {
+        if (spec.Grids.FirstOrDefault(g => g.PaperGoal != null) is { } paper)
+            throw new InvalidOperationException($"{spec.Source}: grid.paper: {paper.PaperGoal}: the paper's counts are resolved from the model (ExperimentSpec.WithPaperCounts) before the cells are listed.");
         var cells = new List<ExperimentCell>();
         foreach (int seed in spec.Seeds)
         {
             cells.Add(new ExperimentCell("none", Baseline, 0, 0, false, 1.0, seed));
             foreach (string metric in spec.Metrics)
             foreach (string strategy in spec.Strategies)
-            foreach (int a in spec.Grid.Activate)
-            foreach (int d in spec.Grid.Deactivate)
-            foreach (bool reverse in spec.Grid.Reverse)
-            foreach (double strength in spec.Grid.Strength)
+            foreach (var grid in spec.Grids)
+            foreach (int a in grid.Activate)
+            foreach (int d in grid.Deactivate)
+            foreach (bool reverse in grid.Reverse)
+            foreach (double strength in grid.Strength)
             {
                 if (a == 0 && d == 0) continue;
                 cells.Add(new ExperimentCell(metric, strategy, a, d, reverse, strength, seed));

@@ -85,6 +85,16 @@ public class SteeringPlanTests
         Assert.Equal("p.json: field 'log_softmax_scope': 'some', expected \"all-moe-layers\" or \"steered-layers-only\".", e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"layers\": {\"1\": {\"activate\": [2], \"deactivat\": [3]}}}", "p.json: layers.1: unknown field 'deactivat' (known: activate, deactivate).")]
+    [InlineData("{\"layers\": {}, \"strenght\": 0.5}", "p.json: the plan: unknown field 'strenght' (known: format, layers, strength, log_softmax_scope, provenance).")]
+    [InlineData("{\"0\": {\"activate\": [{\"expert\": 1, \"strenght\": 0.5}]}}", "p.json: layers.0: activate item {\"expert\": 1, \"strenght\": 0.5}: unknown field 'strenght' (known: expert, strength).")]
+    public void AMisspeltKeyIsAnErrorNotAHalfAppliedPlan(string json, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => SteeringPlan.Parse(json, "p.json"));
+        Assert.Equal(expected, e.Message);
+    }
+
     [Fact]
     public void RankingRecordsTheFileHashAndRejectsBadTables()
     {
