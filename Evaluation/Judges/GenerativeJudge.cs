@@ -48,6 +48,9 @@ public abstract class GenerativeJudge : IBatchEvaluator, IDisposable
     /// <summary>The judge prompt text for an output (rendered with <see cref="Generator"/>'s template).</summary>
     protected abstract string RenderPrompt(GeneratedText output);
 
+    /// <summary>The judge prompt the judge model is given for <paramref name="output"/> (what the cache key covers).</summary>
+    public string PromptFor(GeneratedText output) => RenderPrompt(output);
+
     /// <summary>The score of a reply (null: unscorable); may throw a FormatException naming the output.</summary>
     protected abstract double? Parse(string reply, GeneratedText output);
 
