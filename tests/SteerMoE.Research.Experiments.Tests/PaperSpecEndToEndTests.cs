@@ -128,6 +128,40 @@ public class PaperSpecEndToEndTests
         Assert.Contains("inputs changed since the run began: benchmark/advbench/train.csv (sha256 ", changed.Stderr);
     }
 
+    [Fact]
+    public void JudgesRunOnARandomLlamaFolderAndTheirErrorsNameTheOutput()
+    {
+        string dir = RepoPaths.TempDir("paper-judges");
+        string data = WriteData(dir);
+        string judge = Path.Combine(dir, "judge");
+        var made = Cli.Run("make-random", "--like", "llama-guard-3-1b-tiny", "--word-tokenizer", "--out", judge);
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        Assert.Contains("a word-level tokenizer over its 320 ids", made.Stdout);
+        string spec = Path.Combine(dir, "judged.yaml");
+        File.WriteAllText(spec, "name: judged\npairs: safety.pairs.jsonl\nbenchmarks: [{ id: advbench, limit: 3 }]\nevaluators: [fluency-judge]\n"
+            + "strategies: [authors]\nmax_new_tokens: 6\ngrid: { activate: [2], deactivate: [2] }\n");
+
+        // The fluency judge (a 1-5 rating) runs through the engine; a random judge gives no digit, so no rating.
+        string run = Path.Combine(dir, "run");
+        var r = Cli.Run(Args(spec, data, run, "--judge", "fluency-judge=" + judge));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = CsvTable.Load(Path.Combine(run, "results.csv"));
+        Assert.Equal("nan", results.Text(0, results.ColumnIndex("advbench.fluency-judge.mean")));   // CsvTable writes NaN as nan
+        var cached = File.ReadAllLines(Path.Combine(run, "judge-cache", "fluency-judge.jsonl"));
+        Assert.InRange(cached.Length, 1, 6);   // one verdict per distinct (prompt, output): baseline and steered cells
+        Assert.All(cached, l => Assert.Contains("\"score\":null", l));
+
+        // A judge the spec names but the command does not give is refused before any work, naming the flag.
+        var missing = Cli.Run(Args(spec, data, Path.Combine(dir, "missing")));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("evaluator 'fluency-judge': needs a judge model folder (spec 'judges: {fluency-judge: DIR}' or --judge fluency-judge=DIR)", missing.Stderr);
+
+        // Llama-Guard as the safety scorer: a reply that is neither safe nor unsafe stops the cell, naming the output.
+        var guard = Cli.Run(Args(spec, data, Path.Combine(dir, "guard"), "--judge", "llama-guard=" + judge, "--judge", "fluency-judge=" + judge));
+        Assert.Equal(2, guard.ExitCode);
+        Assert.Contains("train.csv:1: llama-guard: the judge replied '[UNK]", guard.Stderr);
+    }
+
     private static int DoneCells(string run)
     {
         string results = Path.Combine(run, "results.csv");

@@ -317,6 +317,10 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             ["id"] = o.Prompt.Id, ["prompt"] = o.PromptText, ["output"] = o.OutputText, ["output_ids"] = o.OutputIds,
         }) + "\n")));
 
-    /// <summary>Unmaps the model.</summary>
-    public void Dispose() => _generator?.Dispose();
+    /// <summary>Unmaps the model and any judge models.</summary>
+    public void Dispose()
+    {
+        _generator?.Dispose();
+        foreach (var judge in _groups.Select(g => g.Evaluator).OfType<IDisposable>().Distinct()) judge.Dispose();
+    }
 }
