@@ -6,12 +6,24 @@ namespace SteerMoE.Research.Data.Pairs;
 /// <summary>Line-by-line reading of JSONL files with errors that name the file and line.</summary>
 internal static class JsonLines
 {
-    /// <summary>The non-blank lines of a file with their 1-based line numbers, read lazily.</summary>
+    /// <summary>
+    /// The non-blank lines of a file with their 1-based line numbers, read lazily as strict UTF-8: an invalid byte is an
+    /// error naming the file and its byte offset (a silent U+FFFD would change the text and its tokens).
+    /// </summary>
     public static IEnumerable<(int Number, string Line)> NonBlank(string path)
     {
+        using var reader = new StreamReader(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
         int number = 0;
-        foreach (string line in File.ReadLines(path, Encoding.UTF8))
+        while (true)
         {
+            string? line;
+            try { line = reader.ReadLine(); }
+            catch (DecoderFallbackException)
+            {
+                Datasets.StrictUtf8.ReadFile(path);   // throws naming the offset of the first invalid byte
+                throw;
+            }
+            if (line is null) yield break;
             number++;
             if (!string.IsNullOrWhiteSpace(line)) yield return (number, line);
         }

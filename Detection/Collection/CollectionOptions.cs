@@ -54,6 +54,12 @@ public sealed record CollectionProgress(long PairsDone, long PairsTotal, long To
 {
     /// <summary>Forwarded prompt tokens per second in this process.</summary>
     public double TokensPerSecond => Elapsed.TotalSeconds > 0 ? TokensThisSession / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Share of the prompt tokens forwarded so far, 0 to 100.</summary>
+    public double Percent => TokensTotal > 0 ? 100.0 * TokensDone / TokensTotal : 100;
+
+    /// <summary>Time left at this process's rate; null before any token was forwarded in it.</summary>
+    public TimeSpan? Remaining => TokensPerSecond > 0 ? TimeSpan.FromSeconds((TokensTotal - TokensDone) / TokensPerSecond) : null;
 }
 
 /// <summary>What a collection run produced.</summary>

@@ -28,14 +28,15 @@ public sealed record GenerationPrompt(string Id, IReadOnlyList<ChatMessage> Mess
 
     /// <summary>
     /// Reads a prompts JSONL file: one object a line with <c>prompt</c> (a user message) or <c>messages</c>
-    /// (a list of {role, content}); other string fields are kept. Blank lines are skipped. Errors name the line and field.
+    /// (a list of {role, content}); other string fields are kept. Blank lines are skipped. Errors name the line and field;
+    /// the file is strict UTF-8 (an invalid byte is an error naming its offset).
     /// </summary>
     public static IReadOnlyList<GenerationPrompt> ReadJsonLines(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such prompts file.", path);
         var prompts = new List<GenerationPrompt>();
         int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in Data.Datasets.StrictUtf8.ReadFile(path).Split('\n'))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;

@@ -41,7 +41,8 @@ public class DetectCommandTests
         string dir = RepoPaths.TempDir("detect");
         var r = Detect(dir, "--batch", "3");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("8/8 pairs", r.Stderr);
+        Assert.Contains("8/8 pairs (100%)", r.Stderr);
+        Assert.Matches(@"tok/s, about [0-9]+ s left", r.Stderr);
         Assert.Contains("tok/s", r.Stderr);
         var counts = CountTable.Load(Path.Combine(dir, "counts.csv"));
         using var model = MoeModel.Load(RepoPaths.Fixture("olmoe"));

@@ -79,7 +79,7 @@ internal static class DetectCommand
                             if ((DateTime.UtcNow - last).TotalSeconds < 2 && p.PairsDone != p.PairsTotal) return;
                             last = DateTime.UtcNow;
                             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                                $"detect: {p.PairsDone}/{p.PairsTotal} pairs, {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s"));
+                                $"detect: {p.PairsDone}/{p.PairsTotal} pairs ({p.Percent:F0}%), {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s, {(p.Remaining is { } left ? $"about {left.TotalSeconds:F0} s left" : "time left unknown")}"));
                         },
                     }, result.GetValue(metric)!, pairInference);
                 }

@@ -48,6 +48,7 @@ public sealed partial class DetectionCatalog
         pairInference ??= new PairInferenceOptions();
         pairInference.Validate();
         var metric = DetectionMetric.Get(metricId);   // an unknown id fails before any work
+        Data.Files.AtomicFile.EnsureWritableFolder(runDirectory);
         // A finished run is never replaced silently (it may be another dataset's): --overwrite says so.
         if (File.Exists(Path.Combine(runDirectory, RunFileName)) && !File.Exists(RoutingCollector.CheckpointPath(runDirectory)) && !options.Overwrite)
             throw new ArgumentException(options.Resume

@@ -40,7 +40,7 @@ public sealed class RunRegistry : IDisposable
     /// <summary>Opens (or creates) the registry of a run folder.</summary>
     public static RunRegistry Open(string runDirectory)
     {
-        Directory.CreateDirectory(runDirectory);
+        Data.Files.AtomicFile.EnsureWritableFolder(runDirectory);
         string path = System.IO.Path.Combine(runDirectory, "registry.sqlite");
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         db.Open();

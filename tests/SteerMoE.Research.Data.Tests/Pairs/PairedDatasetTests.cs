@@ -41,6 +41,19 @@ public class PairedDatasetTests
     }
 
     [Fact]
+    public void InvalidUtf8IsAnErrorNamingTheByteOffset()
+    {
+        string path = Path.Combine(RepoPaths.TempDir("pairs-utf8"), "p.jsonl");
+        byte[] good = System.Text.Encoding.UTF8.GetBytes(Good + "\n");
+        byte[] bad = System.Text.Encoding.UTF8.GetBytes(Good.Replace("a b", "a \u0001b"));
+        int at = Array.IndexOf(bad, (byte)1);
+        bad[at] = 0xFF;   // an invalid byte inside a text, where a lenient reader would decode U+FFFD (an extra token)
+        File.WriteAllBytes(path, [.. good, .. bad, (byte)'\n']);
+        var e = Assert.Throws<FormatException>(() => PairedDataset.Read(path).ToList());
+        Assert.Equal($"{path}: not valid UTF-8: invalid byte 0xFF at byte offset {good.Length + at}.", e.Message);
+    }
+
+    [Fact]
     public void MissingFileIsAClearError()
     {
         var e = Assert.Throws<FileNotFoundException>(() => PairedDataset.Read("/nonexistent/p.jsonl"));
