@@ -15,6 +15,8 @@ public sealed unsafe class GptOssArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "GptOssForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "gpt_oss";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with

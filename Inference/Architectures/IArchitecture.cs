@@ -12,6 +12,8 @@ public interface IArchitecture
 {
     /// <summary>The Hugging Face class name in config.json's <c>architectures</c>.</summary>
     string Name { get; }
+    /// <summary>The <c>model_type</c> transformers writes for it (a config naming another is refused).</summary>
+    string ModelType { get; }
     /// <summary>Completes the common config with this architecture's fields.</summary>
     ModelConfig ReadConfig(ConfigReader config, ModelConfig common);
     /// <summary>Builds decoder layer <paramref name="layer"/>.</summary>

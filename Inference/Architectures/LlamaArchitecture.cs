@@ -19,6 +19,8 @@ public sealed class LlamaArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "LlamaForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "llama";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)

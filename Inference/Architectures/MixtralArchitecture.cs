@@ -10,6 +10,8 @@ public sealed class MixtralArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "MixtralForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "mixtral";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with

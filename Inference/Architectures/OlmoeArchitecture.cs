@@ -10,6 +10,8 @@ public sealed class OlmoeArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "OlmoeForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "olmoe";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => (r.OptionalDouble("clip_qkv") is { } clip

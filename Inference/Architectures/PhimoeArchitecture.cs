@@ -10,6 +10,8 @@ public sealed class PhimoeArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "PhimoeForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "phimoe";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with

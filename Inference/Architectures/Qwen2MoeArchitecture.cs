@@ -10,6 +10,8 @@ public sealed class Qwen2MoeArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "Qwen2MoeForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "qwen2_moe";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)

@@ -9,6 +9,8 @@ public sealed class Qwen3MoeArchitecture : IArchitecture
 {
     /// <inheritdoc />
     public string Name => "Qwen3MoeForCausalLM";
+    /// <inheritdoc />
+    public string ModelType => "qwen3_moe";
 
     /// <inheritdoc />
     public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)

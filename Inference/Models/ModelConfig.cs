@@ -79,6 +79,9 @@ public sealed record ModelConfig
             var names = r.Strings("architectures") ?? throw new FormatException($"{source}: field 'architectures' is missing; expected one of {string.Join(", ", ArchitectureRegistry.Names)}.");
             var arch = names.Select(ArchitectureRegistry.Find).FirstOrDefault(a => a is not null)
                 ?? throw new NotSupportedException($"{source}: field 'architectures': {string.Join(", ", names)} is not supported; supported: {string.Join(", ", ArchitectureRegistry.Names)}.");
+            // A model_type that belongs to another architecture means a mixed-up config.json (transformers would build the other model).
+            if (r.String("model_type") is { } modelType && modelType != arch.ModelType)
+                throw new FormatException($"{source}: field 'model_type': '{modelType}' does not match architectures {arch.Name}; expected '{arch.ModelType}'.");
             int hidden = r.Int("hidden_size"), heads = r.Int("num_attention_heads"), layers = r.Int("num_hidden_layers");
             int[] eosList = [];
             if (r.Raw("eos_token_id") is { } eosValue)

@@ -58,6 +58,14 @@ public class ModelConfigTests
     }
 
     [Fact]
+    public void AModelTypeOfAnotherArchitectureIsRefused()
+    {
+        string config = File.ReadAllText(RepoPaths.Get("tests", "fixtures", "hf-parity", "mixtral", "config.json")).Replace("\"model_type\": \"mixtral\"", "\"model_type\": \"olmoe\"");
+        var e = Assert.Throws<FormatException>(() => ModelConfig.Parse(config, "c.json"));
+        Assert.Equal("c.json: field 'model_type': 'olmoe' does not match architectures MixtralForCausalLM; expected 'mixtral'.", e.Message);
+    }
+
+    [Fact]
     public void WrongFieldTypeIsNamed()
     {
         var e = Assert.Throws<FormatException>(() => ModelConfig.Parse(Mixtral("", Base.Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": \"two\"")), "c.json"));
