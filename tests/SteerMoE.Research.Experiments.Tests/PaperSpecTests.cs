@@ -107,6 +107,7 @@ public class PaperSpecTests
     [InlineData("pairs: p\nevaluation: e.jsonl\nbenchmarks: [mctest]", "benchmarks: give an evaluation file or benchmarks, not both")]
     [InlineData("pairs: p\nbenchmarks: [{ id: mctest, limt: 3 }]", "unknown field 'limt' in benchmarks")]
     [InlineData("pairs: p\njudges: [llama-guard]", "judges: expected a mapping of judge id to model folder")]
+    [InlineData("pairs: p\nbenchmarks: [mctest, { id: mctest, limit: 3 }]", "benchmarks: 'mctest' is listed twice")]
     public void BadPaperFieldsSayWhatAndWhere(string fields, string expected)
     {
         var e = Assert.Throws<FormatException>(() => ExperimentSpec.Parse($"name: x\nmodel: m\n{fields}\ngrid: {{ activate: [1] }}\n", "spec.yaml"));

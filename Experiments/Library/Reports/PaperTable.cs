@@ -75,6 +75,7 @@ public static class PaperTable
             string difference = Col("difference").Length == 0 ? "" : $"{Signed(Col("difference"))} [{Signed(Col("difference_low"))}, {Signed(Col("difference_high"))}]";
             md.Append($"| {(Col("benchmark").Length == 0 ? "—" : Col("benchmark"))} | {Col("scorer")} | {steering} | {Col("n")} | {P("off_the_shelf")} | {P("steered")} | {difference} | {PValue(Col("mcnemar_p"))} | {P("random")} | {Signed(Col("random_difference"))} |\n");
         }
+        if (table.Rows.Count == 0) md.Append("\n(no steered cell has finished yet: the table compares steered cells with the off-the-shelf model)\n");
         md.Append("\nRates in %; difference = steered − off-the-shelf on the same prompts (percentage points) with Newcombe's paired 95% interval; ");
         md.Append("p: McNemar's test of the paired outcomes; random control: the same numbers of experts drawn at random.\n");
         return md.ToString();

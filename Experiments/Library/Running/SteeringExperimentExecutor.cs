@@ -121,7 +121,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var all = Enumerable.Range(0, _prompts.Count).ToArray();
         _groups = [];
         if (benchmarks.Length == 0) _groups.AddRange(spec.Evaluators.Select(id => new ScoredGroup("", Evaluator(id), all)));
-        foreach (var (entry, benchmark) in benchmarks)
+        foreach (var (_, benchmark) in benchmarks)
         {
             var indices = all.Where(i => _prompts[i].Fields.TryGetValue("benchmark", out var b) && b == benchmark.Info.Id).ToArray();
             string prefix = benchmark.Info.Id + ".";

@@ -226,6 +226,8 @@ public sealed record ExperimentSpec
             Source = source,
             Text = yaml,
         };
+        if (spec.Benchmarks.GroupBy(b => b.Id).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw r.Error(top["benchmarks"], $"benchmarks: '{twice.Key}' is listed twice");
         if (spec.Evaluation != null && spec.Benchmarks.Count > 0)
             throw r.Error(top["benchmarks"], "benchmarks: give an evaluation file or benchmarks, not both");
         if (spec.PairsFrom == null && top.ContainsKey("pairs") == false) throw r.Error(root, "missing required field 'pairs'");
