@@ -17,6 +17,8 @@ public sealed record GenerationSettings
     public double TopP { get; init; } = 1.0;
     /// <summary>Sampling seed; prompt i draws from its own stream derived from it and i.</summary>
     public int Seed { get; init; }
+    /// <summary>The index of the first prompt of this call in the whole list, so that a list generated in chunks samples as in one call.</summary>
+    public int PromptIndexOffset { get; init; }
     /// <summary>Numeric mode.</summary>
     public Precision Precision { get; init; } = Precision.Exact;
     /// <summary>Extra variables for the chat template (e.g. enable_thinking).</summary>
@@ -127,7 +129,7 @@ public sealed class SteeredGenerator : IDisposable
         int batch = prompts.Count, vocab = Model.Config.VocabSize;
         var outputs = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var firstLogits = new float[batch][];
-        var randoms = Enumerable.Range(0, batch).Select(i => new Random(PromptSeed(settings.Seed, i))).ToArray();
+        var randoms = Enumerable.Range(0, batch).Select(i => new Random(PromptSeed(settings.Seed, settings.PromptIndexOffset + i))).ToArray();
         var done = new bool[batch];
         using var cache = Model.CreateCache(batch);
         var result = Model.Forward(promptIds, forward, cache);

@@ -66,6 +66,26 @@ public class GenerationTests
         Assert.Equal(a[0].OutputIds, first[0].OutputIds);
         var other = g.Generate(Prompts, null, settings with { Seed = 8 });
         Assert.NotEqual(a.Select(o => string.Join(",", o.OutputIds)), other.Select(o => string.Join(",", o.OutputIds)));
+        // In chunks (as generate --prompts and experiment run batch a long list), each prompt samples as in one call.
+        var chunked = g.Generate(Prompts[..1], null, settings).Concat(g.Generate(Prompts[1..], null, settings with { PromptIndexOffset = 1 }));
+        Assert.Equal(a.Select(o => o.OutputIds), chunked.Select(o => o.OutputIds));
+    }
+
+    [Fact]
+    public void AProgressLineFollowsEachBatchOfALongPromptsFile()
+    {
+        string model = TinyModel.Create();
+        string prompts = Path.Combine(RepoPaths.TempDir("generate-progress"), "prompts.jsonl");
+        File.WriteAllLines(prompts, Enumerable.Range(0, 20).Select(i => $"{{\"prompt\": \"count to {i % 5}\"}}"));
+        var r = Cli.Run("generate", "--model", model, "--prompts", prompts, "--max-new-tokens", "3", "--temperature", "1", "--seed", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("generate: 16/20 prompts (80%), ", r.Stderr);
+        Assert.Contains("generate: 20/20 prompts (100%), ", r.Stderr);
+        Assert.Equal(20, r.Stdout.Split('\n').Count(l => l.StartsWith("[prompts.jsonl:")));
+        // Batched output equals the library's one call over all 20 (sampling included).
+        using var g = SteeredGenerator.Load(model);
+        var all = g.Generate(GenerationPrompt.ReadJsonLines(prompts), null, new GenerationSettings { MaxNewTokens = 3, Temperature = 1, Seed = 3 });
+        Assert.Equal(string.Concat(all.Select(o => $"[{o.Prompt.Id}]\n{o.OutputText}\n")), r.Stdout.Replace("\r\n", "\n"));
     }
 
     [Fact]

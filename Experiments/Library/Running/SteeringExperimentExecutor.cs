@@ -289,7 +289,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int start = 0; start < _prompts.Count; start += batch)
         {
-            outputs.AddRange(Generator.Generate(_prompts.Skip(start).Take(batch).ToArray(), plan, _settings));
+            outputs.AddRange(Generator.Generate(_prompts.Skip(start).Take(batch).ToArray(), plan, _settings with { PromptIndexOffset = start }));
             if (_prompts.Count > batch)
                 _options.Log?.Invoke($"  {what}: {outputs.Count}/{_prompts.Count} prompts ({100.0 * outputs.Count / _prompts.Count:F0}%, {clock.Elapsed.TotalSeconds:F0} s)");
         }
