@@ -26,8 +26,12 @@ public sealed record TensorToWrite(string Name, DType Type, long[] Shape, byte[]
 /// </summary>
 public static class SafetensorsWriter
 {
-    /// <summary>Writes the tensors in the given order; checks each byte size against its shape and dtype.</summary>
-    public static void Write(string path, IEnumerable<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes the tensors in the given order; checks each byte size against its shape and dtype.
+    /// <paramref name="progress"/> is told (bytes written, bytes in all) after each tensor.
+    /// </summary>
+    public static void Write(string path, IEnumerable<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        Action<long, long>? progress = null)
     {
         var list = tensors.ToList();
         var header = new Dictionary<string, object>();
@@ -60,6 +64,7 @@ public static class SafetensorsWriter
                     else t.Produce!(stream);
                     if (stream.Position - start != t.ByteLength)
                         throw new ArgumentException($"{path}: tensor '{t.Name}': its producer wrote {stream.Position - start} bytes, expected {t.ByteLength}.");
+                    progress?.Invoke(stream.Position - padded - 8, offset);
                 }
                 stream.Flush(true);
             }

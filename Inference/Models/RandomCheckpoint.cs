@@ -86,15 +86,16 @@ public static class RandomCheckpoint
     /// Writes <c>config.json</c> and <c>model.safetensors</c> for a preset into <paramref name="directory"/>;
     /// <paramref name="layers"/> (when given) keeps only the first L decoder layers. Returns the config used.
     /// </summary>
-    public static ModelConfig Write(string preset, string directory, int? layers = null, int seed = 0)
+    public static ModelConfig Write(string preset, string directory, int? layers = null, int seed = 0, Action<long, long>? progress = null)
     {
         if (!Presets.TryGetValue(preset, out var make))
             throw new ArgumentException($"--like: '{preset}' is not a known model; expected one of {string.Join(", ", Presets.Keys)}.");
-        return Write(make(), directory, layers, seed);
+        return Write(make(), directory, layers, seed, progress);
     }
 
-    /// <summary>Writes a random checkpoint for any supported hub-style config (see <see cref="Write(string, string, int?, int)"/>).</summary>
-    public static ModelConfig Write(JsonObject config, string directory, int? layers = null, int seed = 0)
+    /// <summary>Writes a random checkpoint for any supported hub-style config (see <see cref="Write(string, string, int?, int, Action{long, long}?)"/>);
+    /// <paramref name="progress"/> is told (bytes written, bytes in all) after each tensor.</summary>
+    public static ModelConfig Write(JsonObject config, string directory, int? layers = null, int seed = 0, Action<long, long>? progress = null)
     {
         if (layers is { } l)
         {
@@ -167,7 +168,7 @@ public static class RandomCheckpoint
             }
         }
         File.WriteAllText(Path.Combine(directory, "config.json"), configText);
-        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, progress);
         return parsed;
     }
 

@@ -137,6 +137,7 @@ public class PaperSpecEndToEndTests
         var made = Cli.Run("make-random", "--like", "llama-guard-3-1b-tiny", "--word-tokenizer", "--out", judge);
         Assert.True(made.ExitCode == 0, made.Stderr);
         Assert.Contains("a word-level tokenizer over its 320 ids", made.Stdout);
+        Assert.Matches(@"make-random: [0-9.]+/[0-9.]+ GB \(100%\), [0-9]+ s, about 0 s left", made.Stderr);   // the last progress line
         string spec = Path.Combine(dir, "judged.yaml");
         File.WriteAllText(spec, "name: judged\npairs: safety.pairs.jsonl\nbenchmarks: [{ id: advbench, limit: 3 }]\nevaluators: [fluency-judge]\n"
             + "strategies: [authors]\nmax_new_tokens: 6\ngrid: { activate: [2], deactivate: [2] }\n");

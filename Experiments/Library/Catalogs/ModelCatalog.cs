@@ -40,6 +40,6 @@ public sealed partial class ModelCatalog
     }
 
     /// <summary>Writes a checkpoint of a released model's shapes with random weights (seeded by <paramref name="seed"/>, or the context seed).</summary>
-    public ModelConfig MakeRandom(string like, string outputDirectory, int? layers = null, int? seed = null) =>
-        RandomCheckpoint.Write(like, outputDirectory, layers, seed ?? _context.Seed);
+    public ModelConfig MakeRandom(string like, string outputDirectory, int? layers = null, int? seed = null, Action<long, long>? progress = null) =>
+        RandomCheckpoint.Write(like, outputDirectory, layers, seed ?? _context.Seed, progress);
 }
