@@ -61,18 +61,9 @@ public class GenerativeJudgeTests
     private static string JudgeFolder(string name, string template)
     {
         string dir = RepoPaths.TempDir(name);
-        RandomCheckpoint.Write("llama-guard-3-1b-tiny", dir, seed: 3);
-        // 320 ids (the preset's vocab): the special tokens, then words the judges' replies may use, then filler words.
-        var words = new List<string> { "<pad>", "<bos>", "<eos>", "<eot>", "[UNK]", "safe", "unsafe", "S1", "S2", "1", "2", "3", "4", "5", "verdict", ":" };
-        while (words.Count < 320) words.Add($"w{words.Count}");
-        var special = words.Take(5).Select((w, i) => new { id = i, content = w, single_word = false, lstrip = false, rstrip = false, normalized = false, special = true });
-        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = special, ["normalizer"] = null,
-            ["pre_tokenizer"] = new { type = "Whitespace" }, ["post_processor"] = null, ["decoder"] = null,
-            ["model"] = new { type = "WordLevel", vocab = words.Select((w, i) => (w, i)).ToDictionary(x => x.w, x => x.i), unk_token = "[UNK]" },
-        }));
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), JsonSerializer.Serialize(new { bos_token = "<bos>", eos_token = "<eot>", chat_template = template }));
+        // make-random's word-level tokenizer over the preset's 320 ids, with the test's chat template.
+        WordTokenizer.Write(dir, RandomCheckpoint.Write("llama-guard-3-1b-tiny", dir, seed: 3));
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), JsonSerializer.Serialize(new { bos_token = "<bos>", eos_token = "<eos>", chat_template = template }));
         return dir;
     }
 
