@@ -79,6 +79,13 @@ public class PaperSpecTests
         var explicitCounts = spec.WithOverrides(activate: 2, deactivate: 3).WithPaperCounts(Config("MixtralForCausalLM", 4, 8));
         Assert.Equal([2], explicitCounts.Grid.Activate);
         Assert.Equal([3], explicitCounts.Grid.Deactivate);
+        Assert.Equal([false], explicitCounts.Grid.Reverse);
+        // The goal still sets the direction when both counts come from the command line: unsafe steers toward side 2.
+        var unsafeSpec = ExperimentSpec.Parse(Faithfulness.Replace("paper: faithful", "paper: unsafe"), "s.yaml").WithOverrides(model: "/m", data: "/d", activate: 2, deactivate: 3);
+        var unsafeCells = unsafeSpec.WithPaperCounts(Config("MixtralForCausalLM", 4, 8));
+        Assert.Equal([2], unsafeCells.Grid.Activate);
+        Assert.Equal([3], unsafeCells.Grid.Deactivate);
+        Assert.Equal([true], unsafeCells.Grid.Reverse);
     }
 
     [Fact]

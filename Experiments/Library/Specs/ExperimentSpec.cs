@@ -120,7 +120,6 @@ public sealed record ExperimentSpec
                 Grids = spec.Grids.Select(g => g with
                 {
                     Activate = activate is { } a ? [a] : g.Activate, Deactivate = deactivate is { } d ? [d] : g.Deactivate,
-                    PaperGoal = activate != null && deactivate != null ? null : g.PaperGoal,
                 }).ToArray(),
             };
         }
@@ -148,13 +147,14 @@ public sealed record ExperimentSpec
             Grids = Grids.Select(g =>
             {
                 if (g.PaperGoal is null) return g;
-                var (a, d) = PaperExpertCounts.For(model, g.PaperGoal, Source);
-                bool reverse = g.PaperGoal == "unsafe";
+                // Counts given on the command line win; the paper's table is consulted only for the others.
+                bool activateGiven = Overrides.ContainsKey("activate"), deactivateGiven = Overrides.ContainsKey("deactivate");
+                var (a, d) = activateGiven && deactivateGiven ? (0, 0) : PaperExpertCounts.For(model, g.PaperGoal, Source);
                 return g with
                 {
-                    Activate = Overrides.ContainsKey("activate") ? g.Activate : [a],
-                    Deactivate = Overrides.ContainsKey("deactivate") ? g.Deactivate : [d],
-                    Reverse = [reverse], PaperGoal = null,
+                    Activate = activateGiven ? g.Activate : [a],
+                    Deactivate = deactivateGiven ? g.Deactivate : [d],
+                    Reverse = [g.PaperGoal == "unsafe"], PaperGoal = null,
                 };
             }).ToArray(),
         };
