@@ -1,21 +1,14 @@
-"""Inputs for olmoe_shaped_timing.sh: a word-level tokenizer over all of a random model's ids (the default model's
-tokens first, then w<id>), its chat template, detection pairs and FaithEval-counterfactual-shaped rows.
-usage: make_timing_inputs.py DEFAULT_MODEL MODEL_DIR DATA_DIR PROMPTS PAIRS WORDS"""
+"""Inputs for olmoe_shaped_timing.sh: detection pairs and FaithEval-counterfactual-shaped rows made of words of the
+model folder's tokenizer (make-random --word-tokenizer), so that every word is one token.
+usage: make_timing_inputs.py MODEL_DIR DATA_DIR PROMPTS PAIRS WORDS"""
 import json, os, random, sys
 
-default, model, data = sys.argv[1], sys.argv[2], sys.argv[3]
-prompts, pairs, words = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-config = json.load(open(os.path.join(model, "config.json")))
-tok = json.load(open(os.path.join(default, "tokenizer.json")))
-vocab = tok["model"]["vocab"]
-for i in range(len(vocab), config["vocab_size"]):
-    vocab[f"w{i}"] = i
-json.dump(tok, open(os.path.join(model, "tokenizer.json"), "w"))
-with open(os.path.join(default, "tokenizer_config.json")) as f:
-    open(os.path.join(model, "tokenizer_config.json"), "w").write(f.read())
+model, data = sys.argv[1], sys.argv[2]
+prompts, pairs, words = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+vocab = json.load(open(os.path.join(model, "tokenizer.json")))["model"]["vocab"]
+plain = [w for w in vocab if w.startswith("w")]
 
 rng = random.Random(0)
-plain = [w for w in vocab if w.isalpha()]
 def text(n):
     return " ".join(rng.choice(plain) for _ in range(n))
 
