@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Parquet.Schema;
 using Parquet.Serialization;
 using SteerMoE.Research.Data.Tables;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Data.Datasets;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Data.Pairs;
 
@@ -20,7 +21,7 @@ internal static class JsonLines
             try { line = reader.ReadLine(); }
             catch (DecoderFallbackException)
             {
-                Datasets.StrictUtf8.ReadFile(path);   // throws naming the offset of the first invalid byte
+                StrictUtf8.ReadFile(path);   // throws naming the offset of the first invalid byte
                 throw;
             }
             if (line is null) yield break;
@@ -32,9 +33,7 @@ internal static class JsonLines
     /// <summary>Parses a line that must hold one JSON object; <paramref name="expected"/> describes it in the error.</summary>
     public static JsonDocument ParseObject(string line, string where, string expected)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(line); }
-        catch (JsonException e) { throw new FormatException($"{where}: not valid JSON: {e.Message}"); }
+        var doc = StrictJson.Parse(line, where);
         if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
         doc.Dispose();
         throw new FormatException($"{where}: expected a JSON object with {expected}.");

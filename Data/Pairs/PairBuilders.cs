@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SteerMoE.Research.Data.Datasets;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Data.Pairs;
 
@@ -169,9 +170,7 @@ public static class PairBuilders
     private static JsonDocument ParseJsonFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected SQuAD-format JSON).", path);
-        using var stream = File.OpenRead(path);
-        try { return JsonDocument.Parse(stream); }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
+        return StrictJson.ParseFile(path);
     }
 
     private static JsonElement RequireArray(JsonElement obj, string field, string at) =>

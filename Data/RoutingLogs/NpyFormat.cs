@@ -66,13 +66,22 @@ public static class NpyFormat
     public static NpyHeader ReadHeader(Stream stream, string source)
     {
         var prefix = new byte[12];
+        long available = stream.CanSeek ? stream.Length - stream.Position : long.MaxValue;
+        if (available < 10) throw new InvalidDataException($"{source}: not a .npy file ({available} bytes; the header alone takes at least 10).");
         stream.ReadExactly(prefix, 0, 10);
         if (!prefix.AsSpan(0, 6).SequenceEqual(Magic)) throw new InvalidDataException($"{source}: not a .npy file (magic \\x93NUMPY missing).");
         int major = prefix[6];
         int headerLength, offset;
         if (major == 1) { headerLength = prefix[8] | prefix[9] << 8; offset = 10; }
-        else if (major is 2 or 3) { stream.ReadExactly(prefix, 10, 2); headerLength = BitConverter.ToInt32(prefix, 8); offset = 12; }
+        else if (major is 2 or 3)
+        {
+            if (available < 12) throw new InvalidDataException($"{source}: .npy file truncated inside its header.");
+            stream.ReadExactly(prefix, 10, 2);
+            headerLength = BitConverter.ToInt32(prefix, 8); offset = 12;
+        }
         else throw new InvalidDataException($"{source}: .npy version {major}.{prefix[7]} is not supported (1.0, 2.0, 3.0).");
+        if (headerLength < 0 || headerLength > available - offset)
+            throw new InvalidDataException($"{source}: .npy header length {(uint)headerLength} is past the end of the file ({available} bytes).");
         var text = new byte[headerLength];
         stream.ReadExactly(text);
         string dict = Encoding.ASCII.GetString(text);

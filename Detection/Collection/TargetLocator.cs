@@ -13,7 +13,7 @@ public static class TargetLocator
     /// <summary>The start of the last occurrence of <paramref name="target"/> in <paramref name="prompt"/>, or -1.</summary>
     public static int FindLast(ReadOnlySpan<int> prompt, ReadOnlySpan<int> target)
     {
-        if (target.IsEmpty) throw new ArgumentException("target span: the target has no tokens.", nameof(target));
+        if (target.IsEmpty) throw new ArgumentException("target span: the target has no tokens.");
         return prompt.LastIndexOf(target);
     }
 }

@@ -14,7 +14,7 @@ public static class FalseDiscoveryRate
         for (int i = 0; i < m; i++)
         {
             if (double.IsNaN(pValues[i]) || pValues[i] < 0 || pValues[i] > 1)
-                throw new ArgumentException($"p-value {i} is {pValues[i]}: expected a number in [0, 1].", nameof(pValues));
+                throw new ArgumentException($"p-value {i} is {pValues[i]}: expected a number in [0, 1].");
             order[i] = i;
         }
         // Stable sort (ties keep input order, as numpy's argsort result does not matter for equal values).

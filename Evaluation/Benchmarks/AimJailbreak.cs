@@ -1,6 +1,7 @@
 using SteerMoE.Research.Data.Datasets;
 using SteerMoE.Research.Generation;
 using SteerMoE.Research.Inference.Text;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Evaluation.Benchmarks;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SteerMoE.Research.Inference.Text;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Generation;
 
@@ -36,7 +37,7 @@ public sealed record GenerationPrompt(string Id, IReadOnlyList<ChatMessage> Mess
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such prompts file.", path);
         var prompts = new List<GenerationPrompt>();
         int lineNumber = 0;
-        foreach (string line in Data.Datasets.StrictUtf8.ReadFile(path).Split('\n'))
+        foreach (string line in StrictUtf8.ReadFile(path).Split('\n'))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Checkpoints;
 
@@ -45,10 +46,7 @@ public sealed unsafe class Checkpoint : IDisposable
 
     private void OpenSharded(string index)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(index)); }
-        catch (JsonException e) { throw new FormatException($"{index}: not valid JSON: {e.Message}"); }
-        using (doc)
+        using (var doc = StrictJson.ParseFile(index))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new FormatException($"{index}: field 'weight_map': expected an object mapping tensor names to shard files.");
@@ -63,7 +61,9 @@ public sealed unsafe class Checkpoint : IDisposable
             }
             foreach (var (file, names) in wanted.OrderBy(w => w.Key, StringComparer.Ordinal))
             {
-                var shard = SafetensorsFile.Open(Path.Combine(Directory, file));
+                string shardPath = Path.Combine(Directory, file);
+                if (!File.Exists(shardPath)) throw new FileNotFoundException($"{index}: weight_map names the shard '{file}' (for '{names[0]}'), which is not in the model folder.", shardPath);
+                var shard = SafetensorsFile.Open(shardPath);
                 Add(shard, null);
                 foreach (var n in names)
                     if (shard.Find(n) is null) throw new InvalidDataException($"{index}: weight_map names tensor '{n}' in {file}, but {file} has no such tensor.");

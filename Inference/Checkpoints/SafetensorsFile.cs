@@ -1,6 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Text.Json;
 using SteerMoE.Research.Inference.Kernels;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Checkpoints;
 
@@ -105,8 +106,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
     private static (Dictionary<string, TensorInfo>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(header); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: header is not valid JSON: {e.Message}"); }
+        try { doc = StrictJson.Parse(StrictUtf8.Decode(header, $"{path}: header"), $"{path}: header"); }
+        catch (FormatException e) { throw new InvalidDataException(e.Message); }
         var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>();
         using (doc)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SteerMoE.Research.Inference.Architectures;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Models;
 
@@ -63,16 +64,13 @@ public sealed record ModelConfig
     {
         string path = Path.Combine(directory, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config.json not found in the model folder.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(StrictUtf8.ReadFile(path), path);
     }
 
     /// <summary>Parses config.json text; <paramref name="source"/> names the file in errors.</summary>
     public static ModelConfig Parse(string json, string source)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new FormatException($"{source}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
-        using (doc)
+        using (var doc = StrictJson.Parse(json, source))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: expected a JSON object.");
             var r = new ConfigReader(doc.RootElement, source);

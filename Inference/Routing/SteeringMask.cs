@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Routing;
 
@@ -68,18 +69,15 @@ public sealed class SteeringMask
     public static SteeringMask Load(string path)
     {
         string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FileNotFoundException($"{path}: cannot read the steering plan: {e.Message}", path, e); }
+        try { text = StrictUtf8.ReadFile(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not FileNotFoundException) { throw new FileNotFoundException($"{path}: cannot read the steering plan: {e.Message}", path, e); }
         return Parse(text, path);
     }
 
     /// <summary>Parses PLAN.json text; <paramref name="source"/> names the file in errors.</summary>
     public static SteeringMask Parse(string json, string source)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new FormatException($"{source}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
-        using (doc)
+        using (var doc = StrictJson.Parse(json, source))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: expected a JSON object (a layers mapping, or a plan with a 'layers' field).");

@@ -1,3 +1,4 @@
+using SteerMoE.Research.Inference.Files;
 namespace SteerMoE.Research.Inference.Routing;
 
 /// <summary>Where the log_softmax of the SteerMoE rewrite is applied.</summary>
@@ -57,7 +58,7 @@ public sealed class SteeringRewrite : IRouterRewrite
     {
         var mask = SteeringMask.Load(path);
         var scope = LogSoftmaxScope.AllMoeLayers;
-        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)))
+        using (var doc = StrictJson.ParseFile(path))
             if (doc.RootElement.TryGetProperty("log_softmax_scope", out var s))
                 scope = s.ValueKind == System.Text.Json.JsonValueKind.String ? s.GetString() switch
                 {

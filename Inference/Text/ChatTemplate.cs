@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SteerMoE.Research.Inference.Text.Jinja;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Text;
 
@@ -53,12 +54,13 @@ public sealed class ChatTemplate
         {
             using var doc = ParseJson(config);
             var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{config}: expected a JSON object (tokenizer_config.json), found {root.ValueKind.ToString().ToLowerInvariant()}.");
             foreach (var key in new[] { "bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token" })
                 if (root.TryGetProperty(key, out var v)) specials[key] = TokenString(v, config, key);
             if (root.TryGetProperty("chat_template", out var t)) templateField = t.Clone();
         }
         string jinjaFile = Path.Combine(dir, "chat_template.jinja");
-        if (File.Exists(jinjaFile)) return new ChatTemplate(File.ReadAllText(jinjaFile), jinjaFile, specials);
+        if (File.Exists(jinjaFile)) return new ChatTemplate(StrictUtf8.ReadFile(jinjaFile), jinjaFile, specials);
         if (!File.Exists(config)) throw new FileNotFoundException($"{path}: no chat_template.jinja and no tokenizer_config.json with a chat_template.", config);
         if (templateField is not JsonElement field || field.ValueKind == JsonValueKind.Null)
             throw new FormatException($"{config}: chat_template: the tokenizer has no chat template (field missing; no chat_template.jinja beside it).");
@@ -81,8 +83,7 @@ public sealed class ChatTemplate
 
     private static JsonDocument ParseJson(string file)
     {
-        try { return JsonDocument.Parse(File.ReadAllText(file)); }
-        catch (JsonException e) { throw new FormatException($"{file}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
+        return StrictJson.ParseFile(file);
     }
 
     private static string? TokenString(JsonElement v, string file, string key) => v.ValueKind switch
@@ -149,9 +150,11 @@ public sealed class ChatTemplate
         else if (a.Count >= 2) { start = JinjaValues.ToLong(a[0]); stop = JinjaValues.ToLong(a[1]); if (a.Count > 2) step = JinjaValues.ToLong(a[2]); }
         else throw new JinjaRuntimeError("range expected at least 1 argument");
         if (step == 0) throw new JinjaRuntimeError("range() arg 3 must not be zero");
-        var result = new List<object?>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step) result.Add(i);
-        if (result.Count > 100_000) throw new JinjaRuntimeError("range too big");
+        // The length first (as Python computes it): range(10**12) must be refused, not built.
+        double count = step > 0 ? Math.Ceiling(((double)stop - start) / step) : Math.Ceiling(((double)start - stop) / -step);
+        if (count > TemplateLimits.MaxLength) throw new JinjaRuntimeError($"range(): {count:0} items, more than {TemplateLimits.MaxLength:N0}");
+        var result = new List<object?>((int)Math.Max(0, count));
+        for (long k = 0; k < count; k++) result.Add(start + k * step); // by index: start + k·step cannot pass stop, so no overflow
         return result;
     }
 

@@ -33,8 +33,7 @@ internal abstract class TokenModel
         if (vocab.Element.ValueKind != System.Text.Json.JsonValueKind.Object) throw vocab.Error("an object mapping tokens to ids");
         foreach (var p in vocab.Element.EnumerateObject())
         {
-            if (!p.Value.TryGetInt32(out int id)) throw vocab.Child(p.Name).Error("an integer id");
-            Vocabulary[p.Name] = id;
+            Vocabulary[p.Name] = vocab.Child(p.Name).TokenId();
         }
     }
 }
@@ -54,7 +53,7 @@ internal sealed class BpeModel : TokenModel
     {
         var m = new BpeModel();
         m.ReadVocabulary(json);
-        if (!json.Child("dropout").IsNull && json.Child("dropout").Element.GetDouble() != 0) throw json.Child("dropout").Unsupported("BPE dropout");
+        if (!json.Child("dropout").IsNull && json.Child("dropout").NumberValue() != 0) throw json.Child("dropout").Unsupported("BPE dropout");
         foreach (var field in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
             if (!string.IsNullOrEmpty(json.StringOrNull(field))) throw json.Child(field).Unsupported($"a BPE {field}");
         m._byteFallback = json.Bool("byte_fallback", false);
@@ -73,7 +72,7 @@ internal sealed class BpeModel : TokenModel
             if (merge.Element.ValueKind == System.Text.Json.JsonValueKind.String)
             {
                 string s = merge.String();
-                int space = s.IndexOf(' ', 1);
+                int space = s.Length < 2 ? -1 : s.IndexOf(' ', 1); // from 1: a merge may start with a space token
                 if (space < 0) throw merge.Error("\"left right\" (two tokens separated by a space)");
                 a = s[..space]; b = s[(space + 1)..];
             }

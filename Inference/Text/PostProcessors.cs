@@ -23,8 +23,8 @@ internal abstract class PostProcessor
     private static (int, string) Pair(TokenizerJson json)
     {
         var items = json.Items().ToArray();
-        if (items.Length != 2 || items[1].Element.ValueKind != System.Text.Json.JsonValueKind.Number) throw json.Error("[token, id]");
-        return (items[1].Element.GetInt32(), items[0].String());
+        if (items.Length != 2) throw json.Error("[token, id]");
+        return (items[1].TokenId(), items[0].String());
     }
 }
 
@@ -70,7 +70,7 @@ internal sealed class TemplateProcessing(List<(int, string)> before, List<(int, 
             string name = special.Child("id").String();
             var entry = specials.Child(name);
             if (entry.IsNull) throw specials.Error($"an entry for the special token \"{name}\" used by single");
-            var ids = entry.Child("ids").Items().Select(i => i.Element.GetInt32()).ToArray();
+            var ids = entry.Child("ids").Items().Select(i => i.TokenId()).ToArray();
             var tokens = entry.Child("tokens").Items().Select(i => i.String()).ToArray();
             if (ids.Length != tokens.Length) throw entry.Error("as many ids as tokens");
             for (int k = 0; k < ids.Length; k++) (seenSequence ? after : before).Add((ids[k], tokens[k]));

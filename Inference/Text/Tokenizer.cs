@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Inference.Text;
 
@@ -61,7 +62,7 @@ public sealed class Tokenizer
         var addedJson = json.Child("added_tokens");
         if (!addedJson.IsNull)
             foreach (var t in addedJson.Items())
-                added.Add(new AddedToken(t.Int("id"), t.Child("content").String(), t.Bool("special", false), t.Bool("lstrip", false),
+                added.Add(new AddedToken(t.Child("id").TokenId(), t.Child("content").String(), t.Bool("special", false), t.Bool("lstrip", false),
                     t.Bool("rstrip", false), t.Bool("single_word", false), t.Bool("normalized", true)));
         AddedTokens = added;
         foreach (var t in added) _addedById[t.Id] = t;
@@ -79,20 +80,15 @@ public sealed class Tokenizer
         string file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
         if (!File.Exists(file))
             throw new FileNotFoundException(Directory.Exists(path) ? $"{path}: no tokenizer.json in this folder." : $"{path}: file not found (expected a tokenizer.json or a model folder).", file);
-        using var stream = File.OpenRead(file);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 }); }
-        catch (JsonException e) { throw new FormatException($"{file}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
-        using (doc) return new Tokenizer(doc.RootElement, file);
+        using var doc = StrictJson.ParseFile(file);
+        return new Tokenizer(doc.RootElement, file);
     }
 
     /// <summary>Builds a tokenizer from the text of a tokenizer.json; <paramref name="source"/> names it in errors.</summary>
     public static Tokenizer FromJson(string json, string source = "tokenizer.json")
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }); }
-        catch (JsonException e) { throw new FormatException($"{source}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
-        using (doc) return new Tokenizer(doc.RootElement, source);
+        using var doc = StrictJson.Parse(json, source);
+        return new Tokenizer(doc.RootElement, source);
     }
 
     /// <summary>The id of a vocabulary or added token, or null.</summary>
@@ -200,7 +196,7 @@ public sealed class Tokenizer
         foreach (int id in ids)
         {
             if (id < 0 || id >= _idToToken.Length || _idToToken[id] == null)
-                throw new ArgumentException($"{Source}: token id {id} is not in the vocabulary (0..{_idToToken.Length - 1}).", nameof(ids));
+                throw new ArgumentException($"{Source}: token id {id} is not in the vocabulary (0..{_idToToken.Length - 1}).");
             if (skipSpecialTokens && _addedById.TryGetValue(id, out var a) && a.Special) continue;
             tokens.Add(_idToToken[id]);
         }
@@ -235,9 +231,9 @@ public sealed class Tokenizer
     {
         var found = new List<int>();
         for (int i = text.IndexOf(target, StringComparison.Ordinal); i >= 0 && target.Length > 0; i = text.IndexOf(target, i + 1, StringComparison.Ordinal)) found.Add(i);
-        if (found.Count == 0) throw new ArgumentException($"the target string \"{Shorten(target)}\" does not occur in the text.", nameof(target));
+        if (found.Count == 0) throw new ArgumentException($"the target string \"{Shorten(target)}\" does not occur in the text.");
         int index = occurrence < 0 ? found.Count + occurrence : occurrence;
-        if (index < 0 || index >= found.Count) throw new ArgumentException($"occurrence {occurrence} of the target: it occurs {found.Count} times.", nameof(occurrence));
+        if (index < 0 || index >= found.Count) throw new ArgumentException($"occurrence {occurrence} of the target: it occurs {found.Count} times.");
         int startUnits = found[index];
         int cpStart = CodePointText.FromString(text[..startUnits]).Length;
         int cpEnd = cpStart + CodePointText.FromString(target).Length;

@@ -45,11 +45,31 @@ internal readonly struct TokenizerJson
         return c.Element.GetBoolean();
     }
 
-    public int Int(string name)
+    public int Int(string name) => Child(name).IntValue();
+
+    /// <summary>This element as a 32-bit integer (an id, a count).</summary>
+    public int IntValue()
     {
-        var c = Child(name);
-        if (c.Element.ValueKind != JsonValueKind.Number || !c.Element.TryGetInt32(out int v)) throw c.Error("an integer");
+        if (Element.ValueKind != JsonValueKind.Number || !Element.TryGetInt32(out int v)) throw Error("an integer");
         return v;
+    }
+
+    /// <summary>The largest token id accepted (2^24 − 1; real vocabularies stop near 262,144): ids index arrays.</summary>
+    public const int MaxTokenId = (1 << 24) - 1;
+
+    /// <summary>This element as a token id, 0..<see cref="MaxTokenId"/>.</summary>
+    public int TokenId()
+    {
+        int id = IntValue();
+        if (id < 0 || id > MaxTokenId) throw Error($"a token id in 0..{MaxTokenId}");
+        return id;
+    }
+
+    /// <summary>This element as a number.</summary>
+    public double NumberValue()
+    {
+        if (Element.ValueKind != JsonValueKind.Number) throw Error("a number");
+        return Element.GetDouble();
     }
 
     public FormatException Error(string expected) =>

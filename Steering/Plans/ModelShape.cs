@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Steering.Plans;
 
@@ -22,10 +23,7 @@ public readonly record struct ModelShape(int LayerCount, int ExpertCount, int To
     {
         string path = Path.Combine(directory, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (--model expects a Hugging Face model folder with config.json).", path);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message}"); }
-        using (doc)
+        using (var doc = StrictJson.ParseFile(path))
         {
             var root = doc.RootElement;
             // Multimodal configs nest the language model's numbers under text_config.

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Inference.Routing;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Steering.Plans;
 
@@ -74,17 +75,17 @@ public sealed class SteeringPlan
     public static SteeringPlan Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected a PLAN.json).", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(StrictUtf8.ReadFile(path), path);
     }
 
     /// <summary>Parses PLAN.json text; <paramref name="source"/> names the file in errors.</summary>
     public static SteeringPlan Parse(string json, string source)
     {
         var mask = SteeringMask.Parse(json, source); // the engine's reader: layers, per-expert strengths
-        using var doc = JsonDocument.Parse(json);
+        using var doc = StrictJson.Parse(json, source);
         var root = doc.RootElement;
         bool isPlan = root.TryGetProperty("layers", out _);
-        double strength = isPlan && root.TryGetProperty("strength", out var s) ? s.GetDouble() : 1.0;
+        double strength = isPlan && root.TryGetProperty("strength", out var s) ? s.GetDouble() : 1.0; // a number: SteeringMask.Parse checked it
         var scope = LogSoftmaxScope.AllMoeLayers;
         if (isPlan && root.TryGetProperty("log_softmax_scope", out var sc))
             scope = sc.ValueKind == JsonValueKind.String ? ParseScope(sc.GetString()!, source)

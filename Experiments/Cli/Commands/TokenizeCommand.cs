@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SteerMoE.Research.Catalogs;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Cli.Commands;
 
@@ -44,22 +45,18 @@ internal static class TokenizeCommand
         return command;
     }
 
-    private static string ReadUtf8(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found (--file).", path);
-        try { return new UTF8Encoding(false, true).GetString(File.ReadAllBytes(path)); }
-        catch (DecoderFallbackException e) { throw new FormatException($"{path}: not valid UTF-8 (byte {e.Index}).", e); }
-    }
+    private static string ReadUtf8(string path) =>
+        File.Exists(path) ? StrictUtf8.ReadFile(path) : throw new FileNotFoundException($"{path}: file not found (--file).", path);
 
     private static JsonElement ReadMessages(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found (--chat).", path);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = StrictJson.ParseFile(path);
             return doc.RootElement.Clone();
         }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON (line {e.LineNumber + 1}): expected a list of {{\"role\": ..., \"content\": ...}} messages."); }
+        catch (FormatException e) { throw new FormatException($"{e.Message} (expected a list of {{\"role\": ..., \"content\": ...}} messages)"); }
     }
 
     private static string Format(TokenizeResult result, bool verbose)

@@ -2,6 +2,7 @@ using SteerMoE.Research.Data.Files;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Specs;
 
@@ -164,7 +165,7 @@ public sealed record ExperimentSpec
     public static ExperimentSpec Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such spec file.", path);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(StrictUtf8.ReadFile(path), path);
     }
 
     private static readonly string[] TopFields = ["name", "model", "data", "pairs", "evaluation", "benchmarks", "aim_template", "judges", "holdout",
@@ -182,6 +183,8 @@ public sealed record ExperimentSpec
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException ye) { throw new FormatException($"{source}: line {ye.Start.Line}, column {ye.Start.Column}: not valid YAML: {ye.Message}"); }
+        // YamlDotNet reports some malformed documents as an invalid state or a bad argument rather than a YamlException.
+        catch (Exception ie) when (ie is InvalidOperationException or ArgumentException) { throw new FormatException($"{source}: not valid YAML: {ie.Message}"); }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new FormatException($"{source}: expected one YAML mapping (name, model, pairs, grid, ...).");
         var r = new Reader(source);

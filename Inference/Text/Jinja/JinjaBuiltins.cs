@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using static SteerMoE.Research.Inference.Text.Jinja.JinjaValues;
@@ -138,7 +139,11 @@ internal static class JinjaBuiltins
             case "*":
                 if (a is string s1 && b is long or bool) return Repeat(s1, ToLong(b));
                 if (b is string s2 && a is long or bool) return Repeat(s2, ToLong(a));
-                if (a is List<object?> l1 && b is long n1) return Enumerable.Repeat(l1, (int)Math.Max(0, n1)).SelectMany(x => x).ToList();
+                if (a is List<object?> l1 && b is long n1)
+                {
+                    if (n1 > 0 && l1.Count * (double)n1 > TemplateLimits.MaxLength) throw new JinjaRuntimeError($"list * {n1}: more than {TemplateLimits.MaxLength:N0} items");
+                    return Enumerable.Repeat(l1, (int)Math.Max(0, n1)).SelectMany(x => x).ToList();
+                }
                 break;
             case "%":
                 if (a is string fmt) return PercentFormat(fmt, b);
@@ -170,10 +175,14 @@ internal static class JinjaBuiltins
         throw new JinjaRuntimeError($"unsupported operator {op}");
     }
 
-    private static string Repeat(string s, long n) => n <= 0 ? "" : new StringBuilder(s.Length * (int)n).Insert(0, s, (int)n).ToString();
+    private static string Repeat(string s, long n) =>
+        n <= 0 || s.Length == 0 ? ""
+        : s.Length * (double)n > TemplateLimits.MaxLength ? throw new JinjaRuntimeError($"string * {n}: more than {TemplateLimits.MaxLength:N0} characters")
+        : new StringBuilder(s.Length * (int)n).Insert(0, s, (int)n).ToString();
 
     public static int Compare(object? a, object? b)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (IsNumber(a) && IsNumber(b)) return ToDouble(a).CompareTo(ToDouble(b));
         if (a is string x && b is string y) return string.CompareOrdinal(x, y) switch { < 0 => -1, > 0 => 1, _ => 0 };
         if (a is List<object?> la && b is List<object?> lb)
@@ -555,7 +564,10 @@ internal static class JinjaBuiltins
                 var attr = Arg(a, k, 2, "attribute", null);
                 var items = IterateValues(v).ToList();
                 Func<object?, object?> key = attr is string at ? x => GetAttribute(x, at, interpreter, null!) : x => x is string s ? s.ToLowerInvariant() : x;
-                var sorted = items.Select((x, i) => (x, i)).OrderBy(p => key(p.x), Comparer<object?>.Create(Compare)).ThenBy(p => p.i).Select(p => p.x).ToList();
+                List<object?> sorted;
+                // The sort wraps a comparison's error (mixed types) in an InvalidOperationException: unwrap it.
+                try { sorted = items.Select((x, i) => (x, i)).OrderBy(p => key(p.x), Comparer<object?>.Create(Compare)).ThenBy(p => p.i).Select(p => p.x).ToList(); }
+                catch (InvalidOperationException e) when (e.InnerException is JinjaRuntimeError inner) { throw inner; }
                 if (reverse) sorted.Reverse();
                 return sorted;
             }

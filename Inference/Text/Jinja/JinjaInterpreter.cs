@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using static SteerMoE.Research.Inference.Text.Jinja.JinjaValues;
 
@@ -28,6 +29,9 @@ internal sealed class JinjaInterpreter
     private sealed class BreakSignal : Exception;
     private sealed class ContinueSignal : Exception;
 
+    private long _steps;
+    private int _callDepth;
+
     public JinjaInterpreter(string name) => _name = name;
 
     public string Render(List<Statement> body, Scope globals)
@@ -44,48 +48,69 @@ internal sealed class JinjaInterpreter
         foreach (var statement in body) Execute(statement, scope, output);
     }
 
+    /// <summary>Counts one step against <see cref="TemplateLimits.MaxSteps"/>, and checks the stack (values nest without bound).</summary>
+    private void Step(Node node)
+    {
+        if (++_steps > TemplateLimits.MaxSteps)
+            throw Error(node, $"the template ran more than {TemplateLimits.MaxSteps:N0} steps (a loop that does not end?)");
+        try { RuntimeHelpers.EnsureSufficientExecutionStack(); }
+        catch (InsufficientExecutionStackException) { throw Error(node, "values or calls nested too deeply to render"); }
+    }
+
+    private void Append(StringBuilder output, string text, Node at)
+    {
+        if (output.Length + (long)text.Length > TemplateLimits.MaxLength)
+            throw Error(at, $"the output would be longer than {TemplateLimits.MaxLength:N0} characters");
+        output.Append(text);
+    }
+
     private void Execute(Statement statement, Scope scope, StringBuilder output)
     {
-        switch (statement)
+        Step(statement);
+        try
         {
-            case TextStatement t:
-                output.Append(t.Text);
-                break;
-            case OutputStatement o:
-                output.Append(Str(Evaluate(o.Value, scope)));
-                break;
-            case IfStatement i:
+            switch (statement)
             {
-                foreach (var (test, branch) in i.Branches)
-                    if (Truthy(Evaluate(test, scope))) { Execute(branch, scope, output); return; }
-                if (i.Else != null) Execute(i.Else, scope, output);
-                break;
-            }
-            case ForStatement f:
-                ExecuteFor(f, scope, output);
-                break;
-            case SetStatement s:
-            {
-                object? value;
-                if (s.Body != null)
+                case TextStatement t:
+                    Append(output, t.Text, t);
+                    break;
+                case OutputStatement o:
+                    Append(output, Str(Evaluate(o.Value, scope)), o);
+                    break;
+                case IfStatement i:
                 {
-                    var sb = new StringBuilder();
-                    Execute(s.Body, scope, sb);
-                    value = sb.ToString();
+                    foreach (var (test, branch) in i.Branches)
+                        if (Truthy(Evaluate(test, scope))) { Execute(branch, scope, output); return; }
+                    if (i.Else != null) Execute(i.Else, scope, output);
+                    break;
                 }
-                else value = Evaluate(s.Value!, scope);
-                Assign(s.Target, value, scope, s);
-                break;
+                case ForStatement f:
+                    ExecuteFor(f, scope, output);
+                    break;
+                case SetStatement s:
+                {
+                    object? value;
+                    if (s.Body != null)
+                    {
+                        var sb = new StringBuilder();
+                        Execute(s.Body, scope, sb);
+                        value = sb.ToString();
+                    }
+                    else value = Evaluate(s.Value!, scope);
+                    Assign(s.Target, value, scope, s);
+                    break;
+                }
+                case MacroStatement m:
+                    scope.Set(m.Name, MakeMacro(m, scope));
+                    break;
+                case LoopControlStatement c:
+                    throw c.IsBreak ? new BreakSignal() : new ContinueSignal();
+                case BlockStatement b:
+                    Execute(b.Body, scope, output);
+                    break;
             }
-            case MacroStatement m:
-                scope.Set(m.Name, MakeMacro(m, scope));
-                break;
-            case LoopControlStatement c:
-                throw c.IsBreak ? new BreakSignal() : new ContinueSignal();
-            case BlockStatement b:
-                Execute(b.Body, scope, output);
-                break;
         }
+        catch (InsufficientExecutionStackException) { throw Error(statement, "values nested too deeply to render"); }
     }
 
     private void Assign(Expression target, object? value, Scope scope, Node at)
@@ -168,9 +193,15 @@ internal sealed class JinjaInterpreter
         if (args.Count > m.Parameters.Count) throw Error(m, $"macro '{m.Name}' takes {m.Parameters.Count} arguments, {args.Count} given");
         foreach (var key in kwargs.Keys)
             if (!m.Parameters.Any(p => p.Name == key)) throw Error(m, $"macro '{m.Name}' has no parameter '{key}'");
-        var sb = new StringBuilder();
-        Execute(m.Body, scope, sb);
-        return sb.ToString();
+        if (++_callDepth > TemplateLimits.MaxCallDepth)
+            throw Error(m, $"macro '{m.Name}': more than {TemplateLimits.MaxCallDepth} macro calls active at once (a macro calling itself without end?)");
+        try
+        {
+            var sb = new StringBuilder();
+            Execute(m.Body, scope, sb);
+            return sb.ToString();
+        }
+        finally { _callDepth--; }
     });
 
     internal IEnumerable<object?> Iterate(object? value, Node at)
@@ -181,8 +212,14 @@ internal sealed class JinjaInterpreter
 
     public object? Evaluate(Expression expression, Scope scope)
     {
-        try { return EvaluateCore(expression, scope); }
+        Step(expression);
+        object? value;
+        try { value = EvaluateCore(expression, scope); }
         catch (JinjaRuntimeError e) { throw Error(expression, e.Message); }
+        catch (InsufficientExecutionStackException) { throw Error(expression, "values nested too deeply to render"); }
+        if (value is string { Length: > TemplateLimits.MaxLength } || value is List<object?> { Count: > TemplateLimits.MaxLength })
+            throw Error(expression, $"a value longer than {TemplateLimits.MaxLength:N0} characters or items");
+        return value;
     }
 
     private object? EvaluateCore(Expression expression, Scope scope)

@@ -216,10 +216,13 @@ internal sealed class JinjaLexer
                             case '\'': sb.Append('\''); break;
                             case '"': sb.Append('"'); break;
                             case '0': sb.Append('\0'); break;
-                            case 'u' when i + 4 <= _src.Length:
-                                sb.Append((char)int.Parse(_src.AsSpan(i, 4), NumberStyles.HexNumber)); i += 4; break;
-                            case 'x' when i + 2 <= _src.Length:
-                                sb.Append((char)int.Parse(_src.AsSpan(i, 2), NumberStyles.HexNumber)); i += 2; break;
+                            case 'u' or 'x':
+                            {
+                                int digits = e == 'u' ? 4 : 2;
+                                if (i + digits > _src.Length || !int.TryParse(_src.AsSpan(i, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
+                                    throw Error(i - 2, $"invalid \\{e} escape: expected {digits} hexadecimal digits");
+                                sb.Append((char)code); i += digits; break;
+                            }
                             case '\n': break;
                             default: sb.Append('\\').Append(e); break;
                         }

@@ -15,6 +15,21 @@ internal sealed class JinjaParser
 
     private TemplateException Error(SourcePosition p, string reason) => new(_name, p.Line, p.Column, reason);
 
+    private int _nesting;
+
+    /// <summary>An integer literal; Python's are unbounded, ours are 64-bit.</summary>
+    private long Integer(Token t) =>
+        long.TryParse(t.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v
+        : throw Error(t.Position, $"integer literal {t.Text} does not fit in 64 bits");
+
+    /// <summary>Runs one nested parse (a block, a bracketed or unary expression), refusing more than <see cref="TemplateLimits.MaxNesting"/> levels.</summary>
+    private T Nested<T>(SourcePosition at, Func<T> parse)
+    {
+        if (++_nesting > TemplateLimits.MaxNesting) throw Error(at, $"nested more than {TemplateLimits.MaxNesting} levels deep");
+        try { return parse(); }
+        finally { _nesting--; }
+    }
+
     public List<Statement> ParseTemplate()
     {
         var body = ParseBody(out var end);
@@ -109,7 +124,7 @@ internal sealed class JinjaParser
     private Statement ParseStatement(Token head, SourcePosition tag)
     {
         _open.Push((head.Text, tag));
-        try { return ParseStatementCore(head); }
+        try { return Nested(tag, () => ParseStatementCore(head)); }
         finally { _open.Pop(); }
     }
 
@@ -190,6 +205,8 @@ internal sealed class JinjaParser
                 return new MacroStatement(name, parameters, body, p);
             }
             case "break" or "continue":
+                // Inside a for loop of the same macro (jinja2 refuses it elsewhere at compile time too).
+                if (!_open.Skip(1).TakeWhile(o => o.Name != "macro").Any(o => o.Name == "for")) throw Error(p, $"{{% {head.Text} %}} outside a for loop");
                 ExpectEnd();
                 return new LoopControlStatement(head.Text == "break", p);
             case "generation":
@@ -236,7 +253,9 @@ internal sealed class JinjaParser
         return new ListExpression(items, true, first.Position);
     }
 
-    public Expression ParseExpression(bool allowConditional = true)
+    public Expression ParseExpression(bool allowConditional = true) => Nested(Peek.Position, () => ParseExpressionCore(allowConditional));
+
+    private Expression ParseExpressionCore(bool allowConditional)
     {
         var expr = ParseOr();
         while (allowConditional && Peek.IsName("if"))
@@ -266,7 +285,7 @@ internal sealed class JinjaParser
 
     private Expression ParseNot()
     {
-        if (Peek.IsName("not")) { var p = Next().Position; return new UnaryExpression("not", ParseNot(), p); }
+        if (Peek.IsName("not")) { var p = Next().Position; return new UnaryExpression("not", Nested(p, ParseNot), p); }
         return ParseCompare();
     }
 
@@ -316,7 +335,7 @@ internal sealed class JinjaParser
     private Expression ParseUnary(bool withFilter)
     {
         Expression node;
-        if (Peek.Is("-") || Peek.Is("+")) { var t = Next(); node = new UnaryExpression(t.Text, ParseUnary(false), t.Position); }
+        if (Peek.Is("-") || Peek.Is("+")) { var t = Next(); node = new UnaryExpression(t.Text, Nested(t.Position, () => ParseUnary(false)), t.Position); }
         else node = ParsePostfix(ParsePrimary());
         return withFilter ? ParseFilters(node) : node;
     }
@@ -387,7 +406,7 @@ internal sealed class JinjaParser
                 var p = Next().Position;
                 var t = Next();
                 if (t.Kind == TokenKind.Name) node = new AttributeExpression(node, t.Text, p);
-                else if (t.Kind == TokenKind.Integer) node = new IndexExpression(node, new LiteralExpression(long.Parse(t.Text, CultureInfo.InvariantCulture), p), p);
+                else if (t.Kind == TokenKind.Integer) node = new IndexExpression(node, new LiteralExpression(Integer(t), p), p);
                 else throw Error(t.Position, $"expected an attribute name after '.', found '{Describe(t)}'");
             }
             else if (Peek.Is("["))
@@ -428,7 +447,7 @@ internal sealed class JinjaParser
                 return new LiteralExpression(s, p);
             }
             case TokenKind.Integer:
-                return new LiteralExpression(long.Parse(t.Text, CultureInfo.InvariantCulture), p);
+                return new LiteralExpression(Integer(t), p);
             case TokenKind.Float:
                 return new LiteralExpression(double.Parse(t.Text, CultureInfo.InvariantCulture), p);
             case TokenKind.Name:

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -112,6 +113,7 @@ internal static class JinjaValues
     /// <summary>Python repr().</summary>
     public static string Repr(object? v)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack(); // lists can nest as deep as a loop makes them
         switch (v)
         {
             case string s: return StringRepr(s);
@@ -177,6 +179,7 @@ internal static class JinjaValues
     /// <summary>Python ==.</summary>
     public static bool Equal(object? a, object? b)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is Undefined || b is Undefined) return a is Undefined && b is Undefined;
         if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? ToDouble(a) == ToDouble(b) : ToLong(a) == ToLong(b);
         return (a, b) switch
@@ -204,6 +207,7 @@ internal static class JinjaValues
 
         void Write(object? x, int level)
         {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
             switch (x)
             {
                 case null: sb.Append("null"); break;

@@ -32,7 +32,7 @@ public class PairBuilderTests
     [InlineData("{\"data\": [{\"title\": \"x\"}]}", "data[0]: field 'paragraphs': expected a list.")]
     [InlineData("{\"data\": [{\"paragraphs\": [{\"qas\": []}]}]}", "data[0].paragraphs[0]: field 'context': expected a string.")]
     [InlineData("{\"data\": [{\"paragraphs\": [{\"context\": \"c\", \"qas\": [{\"question\": \"q\"}, {\"id\": 1}]}]}]}", "data[0].paragraphs[0].qas[1]: field 'question': expected a string.")]
-    [InlineData("{\"data\": [", "not valid JSON (line 1)")]
+    [InlineData("{\"data\": [", "not valid JSON at byte ")]
     public void SquadErrorsNameTheField(string json, string expected)
     {
         string path = Path.Combine(RepoPaths.TempDir("squad-bad"), "squad.json");

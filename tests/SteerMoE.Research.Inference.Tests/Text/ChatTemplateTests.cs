@@ -56,6 +56,48 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void TemplatesThatWouldNotEndOrExhaustMemoryAreRefused()
+    {
+        // Each of these ran without end, allocated without bound or overflowed the stack before the limits.
+        TemplateException Refused(string template) => Assert.Throws<TemplateException>(() => Render(template, new ChatMessage("user", "x")));
+
+        var huge = Refused("{% for i in range(10**12) %}{% endfor %}");
+        Assert.Contains("range(): 1000000000000 items", huge.Message);
+        Assert.Contains("'x' * 10**12", Refused("{{ 'x' * 10**12 }}").Message.Replace("string * 1000000000000", "'x' * 10**12"));
+        Assert.Contains("more than 8,000,000 items", Refused("{{ [1, 2] * 10**9 }}").Message);
+        // Doubling a string 40 times: each value is checked, not only the output.
+        Assert.Contains("longer than 8,000,000", Refused("{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}").Message);
+        Assert.Contains("output would be longer", Refused("{% for i in range(5000000) %}xx{% endfor %}").Message);
+        Assert.Contains("more than 5,000,000 steps", Refused("{% for i in range(3000000) %}{% for j in range(2) %}{% endfor %}{% endfor %}").Message);
+        var recursion = Refused("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+        Assert.Contains("more than 100 macro calls active at once", recursion.Message);
+        Assert.Equal(1, recursion.Line);
+        Assert.Contains("nested more than 100 levels", Assert.Throws<TemplateException>(() => new ChatTemplate("{{ " + new string('(', 5000) + "1" + new string(')', 5000) + " }}", "t.jinja")).Message);
+        Assert.Contains("nested more than 100 levels", Assert.Throws<TemplateException>(() => new ChatTemplate("{{ " + string.Concat(Enumerable.Repeat("not ", 5000)) + "1 }}", "t.jinja")).Message);
+        Assert.Contains("nested more than 100 levels", Assert.Throws<TemplateException>(() => new ChatTemplate(string.Concat(Enumerable.Repeat("{% if 1 %}", 500)) + string.Concat(Enumerable.Repeat("{% endif %}", 500)), "t.jinja")).Message);
+        // A list nested 200,000 deep by a loop: printing it would overflow the stack.
+        Assert.Contains("nested too deeply", Refused("{% set ns = namespace(l=[]) %}{% for i in range(200000) %}{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l }}").Message);
+
+        // Within the limits, the same constructs still work (jinja2's values).
+        Assert.Equal("0,3,6,9", Render("{{ range(0, 10, 3) | join(',') }}"));
+        Assert.Equal("3,2,1", Render("{{ range(3, 0, -1) | join(',') }}"));
+        Assert.Equal("", Render("{{ range(9223372036854775806, 9223372036854775807, 10) | join(',') | replace('9223372036854775806', '') }}"));
+        Assert.Equal("ababab", Render("{{ 'ab' * 3 }}"));
+    }
+
+    [Fact]
+    public void FuzzFindingsAreTemplateErrors()
+    {
+        // Each escaped as a .NET exception before (tools/fuzz/regressions/chat-template).
+        Assert.Contains("{% break %} outside a for loop", Assert.Throws<TemplateException>(() => new ChatTemplate("a{% break %}", "t.jinja")).Message);
+        Assert.Contains("{% continue %} outside a for loop", Assert.Throws<TemplateException>(() => new ChatTemplate("{% for i in [1] %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}", "t.jinja")).Message);
+        Assert.Equal("1", Render("{% for i in [1, 2] %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %}"));
+        Assert.StartsWith("t.jinja: line 1, column ", Assert.Throws<TemplateException>(() => Render("{{ [1, 'a'] | sort }}")).Message);
+        Assert.Contains("invalid \\u escape", Assert.Throws<TemplateException>(() => new ChatTemplate("{{ '\\uZZZZ' }}", "t.jinja")).Message);
+        Assert.Contains("does not fit in 64 bits", Assert.Throws<TemplateException>(() => new ChatTemplate("{{ 99999999999999999999 }}", "t.jinja")).Message);
+    }
+
+    [Fact]
     public void LoadsFromTokenizerConfigAndChatTemplateFile()
     {
         string dir = RepoPaths.TempDir("chat-template");

@@ -38,6 +38,16 @@ public sealed class TokenizerTests
         Assert.Equal("hello world", t.Decode(s.Ids, skipSpecialTokens: true));
     }
 
+    [Fact]
+    public void AnIdOutsideTheVocabularyIsNamedWithoutDotNetParameterText()
+    {
+        var t = Tokenizer.FromJson(WordLevelJson, "tok.json");
+        var e = Assert.Throws<ArgumentException>(() => t.Decode([3, 99999]));
+        // Before, the message ended in " (Parameter 'ids')", which the CLI printed to users.
+        Assert.StartsWith("tok.json: token id 99999 is not in the vocabulary (0..", e.Message);
+        Assert.EndsWith(").", e.Message);
+    }
+
     // A byte-level BPE over a tiny vocabulary; the merges in the string form and in the pair form.
     private static string ByteLevelBpe(string merges) => $$"""
     {
