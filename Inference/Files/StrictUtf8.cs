@@ -12,17 +12,21 @@ namespace SteerMoE.Research.Inference.Files;
 public static class StrictUtf8
 {
     /// <summary>The file's text; throws naming the file and the offset of the first invalid byte.</summary>
-    public static string ReadFile(string path)
-    {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException) { throw new FileNotFoundException($"{path}: no such file.", path); }
-        catch (DirectoryNotFoundException) { throw new FileNotFoundException($"{path}: no such file (its folder does not exist).", path); }
-        return Decode(bytes, path);
-    }
+    public static string ReadFile(string path) => Decode(ReadBytes(path), path);
 
     /// <summary>Decodes <paramref name="bytes"/>; <paramref name="source"/> names the input in the error.</summary>
-    public static string Decode(ReadOnlySpan<byte> bytes, string source)
+    public static string Decode(ReadOnlySpan<byte> bytes, string source) => Encoding.UTF8.GetString(bytes[Validate(bytes, source)..]);
+
+    /// <summary>The file's bytes, a missing file (or folder) reported as a FileNotFoundException naming it.</summary>
+    internal static byte[] ReadBytes(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new FileNotFoundException($"{path}: no such file.", path); }
+        catch (DirectoryNotFoundException) { throw new FileNotFoundException($"{path}: no such file (its folder does not exist).", path); }
+    }
+
+    /// <summary>Checks that <paramref name="bytes"/> are UTF-8; returns where the text starts (3 after a byte-order mark, else 0).</summary>
+    internal static int Validate(ReadOnlySpan<byte> bytes, string source)
     {
         int start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
         var span = bytes[start..];
@@ -31,7 +35,7 @@ public static class StrictUtf8
             int bad = start + FirstInvalid(span);
             throw new FormatException($"{source}: not valid UTF-8: invalid byte 0x{bytes[bad]:X2} at byte offset {bad}.");
         }
-        return Encoding.UTF8.GetString(span);
+        return start;
     }
 
     private static int FirstInvalid(ReadOnlySpan<byte> span)

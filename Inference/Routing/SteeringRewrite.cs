@@ -1,4 +1,5 @@
 using SteerMoE.Research.Inference.Files;
+
 namespace SteerMoE.Research.Inference.Routing;
 
 /// <summary>Where the log_softmax of the SteerMoE rewrite is applied.</summary>

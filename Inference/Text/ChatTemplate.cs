@@ -52,7 +52,7 @@ public sealed class ChatTemplate
         JsonElement? templateField = null;
         if (File.Exists(config))
         {
-            using var doc = ParseJson(config);
+            using var doc = StrictJson.ParseFile(config);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new FormatException($"{config}: expected a JSON object (tokenizer_config.json), found {root.ValueKind.ToString().ToLowerInvariant()}.");
             foreach (var key in new[] { "bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token" })
@@ -79,11 +79,6 @@ public sealed class ChatTemplate
             throw new FormatException($"{config}: chat_template: no template named \"{wanted}\" (found {string.Join(", ", names)}).");
         }
         throw new FormatException($"{config}: chat_template: expected a string or a list of named templates.");
-    }
-
-    private static JsonDocument ParseJson(string file)
-    {
-        return StrictJson.ParseFile(file);
     }
 
     private static string? TokenString(JsonElement v, string file, string key) => v.ValueKind switch

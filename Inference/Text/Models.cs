@@ -31,10 +31,7 @@ internal abstract class TokenModel
     {
         var vocab = json.Child("vocab");
         if (vocab.Element.ValueKind != System.Text.Json.JsonValueKind.Object) throw vocab.Error("an object mapping tokens to ids");
-        foreach (var p in vocab.Element.EnumerateObject())
-        {
-            Vocabulary[p.Name] = vocab.Child(p.Name).TokenId();
-        }
+        foreach (var (token, id) in vocab.Entries()) Vocabulary[token] = id.TokenId();
     }
 }
 

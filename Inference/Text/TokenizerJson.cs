@@ -23,6 +23,13 @@ internal readonly struct TokenizerJson
         foreach (var e in Element.EnumerateArray()) yield return new TokenizerJson(e, Source, $"{Path}[{i++}]");
     }
 
+    /// <summary>The fields of an object, each with its path (no lookup by name: vocabularies have 100,000s of fields).</summary>
+    public IEnumerable<(string Name, TokenizerJson Value)> Entries()
+    {
+        if (Element.ValueKind != JsonValueKind.Object) throw Error("an object");
+        foreach (var p in Element.EnumerateObject()) yield return (p.Name, new TokenizerJson(p.Value, Source, $"{Path}.{p.Name}"));
+    }
+
     public string Type => Child("type").String();
 
     public string String()

@@ -48,14 +48,18 @@ internal sealed class JinjaInterpreter
         foreach (var statement in body) Execute(statement, scope, output);
     }
 
-    /// <summary>Counts one step against <see cref="TemplateLimits.MaxSteps"/>, and checks the stack (values nest without bound).</summary>
+    /// <summary>
+    /// Counts one step against <see cref="TemplateLimits.MaxSteps"/> and checks the stack (values nest without bound);
+    /// Execute and Evaluate turn a stack that runs out, here or in the value helpers, into <see cref="TooDeep"/>.
+    /// </summary>
     private void Step(Node node)
     {
         if (++_steps > TemplateLimits.MaxSteps)
             throw Error(node, $"the template ran more than {TemplateLimits.MaxSteps:N0} steps (a loop that does not end?)");
-        try { RuntimeHelpers.EnsureSufficientExecutionStack(); }
-        catch (InsufficientExecutionStackException) { throw Error(node, "values or calls nested too deeply to render"); }
+        RuntimeHelpers.EnsureSufficientExecutionStack();
     }
+
+    private TemplateException TooDeep(Node node) => Error(node, "values or calls nested too deeply to render");
 
     private void Append(StringBuilder output, string text, Node at)
     {
@@ -66,9 +70,9 @@ internal sealed class JinjaInterpreter
 
     private void Execute(Statement statement, Scope scope, StringBuilder output)
     {
-        Step(statement);
         try
         {
+            Step(statement);
             switch (statement)
             {
                 case TextStatement t:
@@ -110,7 +114,7 @@ internal sealed class JinjaInterpreter
                     break;
             }
         }
-        catch (InsufficientExecutionStackException) { throw Error(statement, "values nested too deeply to render"); }
+        catch (InsufficientExecutionStackException) { throw TooDeep(statement); }
     }
 
     private void Assign(Expression target, object? value, Scope scope, Node at)
@@ -212,11 +216,10 @@ internal sealed class JinjaInterpreter
 
     public object? Evaluate(Expression expression, Scope scope)
     {
-        Step(expression);
         object? value;
-        try { value = EvaluateCore(expression, scope); }
+        try { Step(expression); value = EvaluateCore(expression, scope); }
         catch (JinjaRuntimeError e) { throw Error(expression, e.Message); }
-        catch (InsufficientExecutionStackException) { throw Error(expression, "values nested too deeply to render"); }
+        catch (InsufficientExecutionStackException) { throw TooDeep(expression); }
         if (value is string { Length: > TemplateLimits.MaxLength } || value is List<object?> { Count: > TemplateLimits.MaxLength })
             throw Error(expression, $"a value longer than {TemplateLimits.MaxLength:N0} characters or items");
         return value;

@@ -19,6 +19,7 @@ public static class CorpusReplay
         var findings = new List<string>();
         var refused = new List<string>();
         int count = 0;
+        bool hung = false;
         try
         {
             foreach (string file in paths.SelectMany(Files))
@@ -30,12 +31,12 @@ public static class CorpusReplay
                 var thread = new Thread(() => { try { refusal = target.Run(input, work); } catch (Exception e) { error = e; } }, 64 << 20);
                 thread.IsBackground = true; // a hung input must not keep the process alive
                 thread.Start();
-                if (!thread.Join(timeout)) { findings.Add($"{file}: hang (no result after {timeout.TotalSeconds:0} s)"); break; }
+                if (!thread.Join(timeout)) { findings.Add($"{file}: hang (no result after {timeout.TotalSeconds:0} s)"); hung = true; break; }
                 if (error != null) findings.Add($"{file}: {error.GetType().FullName}: {error.Message} [{Where(error)}]");
                 else if (refusal != null) refused.Add($"{file}: {refusal}");
             }
         }
-        finally { if (findings.All(f => !f.Contains(": hang ("))) Directory.Delete(work, recursive: true); }
+        finally { if (!hung) Directory.Delete(work, recursive: true); } // a hung thread may still be writing there
         return new ReplayOutcome(count, findings, refused);
     }
 
