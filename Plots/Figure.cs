@@ -86,7 +86,7 @@ public partial class Figure
         return plot;
     }
 
-    private const float Gap = 6, Margin = 4;
+    private const float Gap = 6, Margin = 4, EndRoom = 8;
 
     /// <summary>Draws the figure on <paramref name="canvas"/> in figure pixels (scale the canvas for a larger image).</summary>
     public void Render(SKCanvas canvas)
@@ -129,8 +129,9 @@ public partial class Figure
             var data = a.Main.LastRender.DataRect;
             var rect = a.Side == Edge.Top
                 ? new PixelRect(data.Left, data.Right, data.Top - Gap, data.Top - Gap - a.Size)
-                : new PixelRect(data.Right + Gap, data.Right + Gap + a.Size + a.Reserve, data.Bottom, data.Top);
-            slot.Plot.Layout.Fixed(new PixelPadding(0, a.Reserve, 0, 0));
+                : new PixelRect(data.Right + Gap, data.Right + Gap + a.Size + a.Reserve, data.Bottom + EndRoom, data.Top - EndRoom);
+            // A right-hand panel reaches EndRoom beyond the data area at both ends: room for its colour bar's end labels.
+            slot.Plot.Layout.Fixed(a.Side == Edge.Top ? new PixelPadding(0) : new PixelPadding(0, a.Reserve, EndRoom, EndRoom));
             RenderPanel(canvas, slot.Plot, rect);
         }
         float y = Height - Margin - noteLines.Count * lineHeight;

@@ -12,7 +12,7 @@ public readonly record struct BenchmarkScore(string Model, string Benchmark, dou
 
 /// <summary>
 /// Figure 5: per model (one panel each, up to three a row), benchmark scores before and after steering as
-/// paired bars with their values written above them.
+/// paired bars with their values (two decimals) written above them.
 /// </summary>
 public sealed class BeforeAfterBars : Figure
 {
@@ -44,7 +44,7 @@ public sealed class BeforeAfterBars : Figure
             BarPlot Side(Func<BenchmarkScore, double> value, double offset, Color color) => panel.Add.Bars(mine.Select(s => new Bar
             {
                 Position = benchmarks.IndexOf(s.Benchmark) + offset, Value = value(s), Size = 0.38, FillColor = color, LineWidth = 0,
-                Label = value(s).ToString("0.###", CultureInfo.InvariantCulture),
+                Label = value(s).ToString("0.##", CultureInfo.InvariantCulture),
             }).ToList());
             var before = Side(s => s.Before, -0.2, grey);
             var after = Side(s => s.After, 0.2, Palette.Series(0).ToColor());
@@ -61,6 +61,8 @@ public sealed class BeforeAfterBars : Figure
                 panel.Axes.Bottom.TickLabelStyle.Rotation = -35;
                 panel.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
                 panel.Axes.Bottom.MinimumSize = widest * MathF.Sin(35 * MathF.PI / 180) + figure.FontSize * 2 + 4;
+                // The first label reaches left of its tick, past the y tick labels: widen the left margin to hold it.
+                panel.Axes.Left.MinimumSize = Math.Max(48, widest * MathF.Cos(35 * MathF.PI / 180) - slot * 0.5f + 8);
             }
             double top = mine.SelectMany(s => new[] { s.Before, s.After }).Where(double.IsFinite).DefaultIfEmpty(1).Max();
             panel.Axes.SetLimits(-0.6, benchmarks.Count - 0.4, 0, (top > 0 ? top : 1) * 1.15);

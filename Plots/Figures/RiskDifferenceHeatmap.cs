@@ -106,6 +106,12 @@ public sealed class RiskDifferenceHeatmap : Figure
         if (deactivate.Count > 0)
             figure.DeactivateMarks = panel.Add.Markers(deactivate.Select(c => (double)c.Expert).ToArray(), deactivate.Select(c => (double)c.Layer).ToArray(),
                 MarkerShape.FilledCircle, Math.Clamp(cellPixels * 0.6f, 2.5f, 8), ScottPlot.Colors.Black);
+        if (figure.DeactivateMarks != null)
+        {
+            // A white rim keeps the dot visible on the darkest cells.
+            figure.DeactivateMarks.MarkerLineColor = ScottPlot.Colors.White;
+            figure.DeactivateMarks.MarkerLineWidth = cellPixels < 8 ? 0.5f : 1;
+        }
         if (hasPlan)
         {
             figure.Legend.Add(new LegendItem { LabelText = $"activated ({activate.Count})", MarkerShape = MarkerShape.OpenSquare, MarkerSize = 10, MarkerLineColor = ScottPlot.Colors.Black, MarkerLineWidth = 1.5f });
