@@ -1,222 +1,246 @@
-using System.Diagnostics;
+using ScottPlot;
+using SkiaSharp;
 using SteerMoE.Research.Data.Files;
-using SteerMoE.Research.Plots.Layout;
-using SteerMoE.Research.Plots.Svg;
-using SteerMoE.Research.Plots.Text;
 
 namespace SteerMoE.Research.Plots;
 
 /// <summary>
-/// A figure in the spirit of ScottPlot: <c>figure.Add.Heatmap(...)</c>, <c>figure.Add.Bars(...)</c> and so on
-/// add plottables to its first panel and return them; <see cref="Grid"/> and <see cref="Attach"/> make small
-/// multiples and marginal panels. Output is SVG (vector, deterministic: invariant numbers with two decimals,
-/// ids numbered by panel) and PNG through rsvg-convert. Sizes are in CSS pixels, 96 to the inch: 672 px is
-/// the 7-inch width of a two-column paper figure.
+/// A figure made of ScottPlot plots: a title, an optional legend row shared by every panel, panels on a grid
+/// (<see cref="Grid"/>) or attached to the data area of another panel (<see cref="Attach"/>, for marginal
+/// distributions), and a wrapped note underneath. Sizes are in pixels at 96 dpi (672 px = a 7-inch two-column
+/// figure); PNGs are drawn at a scale (2 = 192 dpi), SVGs at 1. The same figure gives the same bytes.
 /// </summary>
-public sealed class Figure
+public partial class Figure
 {
-    private readonly List<Panel> _panels = [];
-    private List<(Panel Panel, double Row, double Column, double RowSpan, double ColumnSpan)> _cells = [];
+    /// <summary>The font of every text (DejaVu Sans ships with Debian; SkiaSharp falls back to its default elsewhere).</summary>
+    public const string FontName = "DejaVu Sans";
 
-    /// <summary>A figure of <paramref name="width"/> × <paramref name="height"/> pixels with one panel.</summary>
-    public Figure(double width = 672, double height = 420)
+    private readonly List<Slot> _slots = [];
+    private int _rows = 1, _columns = 1;
+
+    /// <summary>A figure of <paramref name="width"/> × <paramref name="height"/> pixels without panels.</summary>
+    public Figure(int width, int height)
     {
-        if (!(width >= 100 && height >= 80)) throw new ArgumentException($"figure size {width} × {height}: expected at least 100 × 80 pixels.");
+        if (width < 100 || height < 80) throw new ArgumentException($"figure size {width} × {height}: expected at least 100 × 80 pixels.");
         Width = width; Height = height;
-        var first = NewPanel();
-        _cells.Add((first, 0, 0, 1, 1));
-        GridRows = GridColumns = 1;
     }
 
     /// <summary>Width in pixels.</summary>
-    public double Width { get; set; }
+    public int Width { get; }
     /// <summary>Height in pixels.</summary>
-    public double Height { get; set; }
+    public int Height { get; }
     /// <summary>The figure title ("" for none), above every panel.</summary>
     public string Title { get; set; } = "";
-    /// <summary>A footnote under the panels (e.g. what was left out and why).</summary>
+    /// <summary>A footnote under the panels, wrapped at the figure width.</summary>
     public string Note { get; set; } = "";
+    /// <summary>Base font size (pixels) of ticks, the legend and the note; titles and axis labels are a little larger.</summary>
+    public float FontSize { get; set; } = 11;
+    /// <summary>Entries of one legend row under the title, shared by all panels (small multiples that share their series).</summary>
+    public List<LegendItem> Legend { get; } = [];
+    /// <summary>Every panel, in creation order.</summary>
+    public IReadOnlyList<Plot> Panels => _slots.Select(s => s.Plot).ToList();
+
     /// <summary>
-    /// Prefix of every id in the SVG (clip paths, gradients); give each figure its own when several are inlined
-    /// into one HTML page, where ids share one namespace.
+    /// Adds <paramref name="rows"/> × <paramref name="columns"/> cells (row-major) filling the space between the
+    /// title (and legend row) and the note, with a panel in the first <paramref name="count"/> of them (all by
+    /// default); call once.
     /// </summary>
-    public string IdPrefix { get; set; } = "";
-    /// <summary>
-    /// Draws one legend for all panels, in a row under the figure title (small multiples that share their
-    /// series): the entries of every panel, one per distinct label; the panels' own legends are turned off.
-    /// </summary>
-    public bool SharedLegend { get; set; }
-    /// <summary>Base font size of the title and notes.</summary>
-    public double FontSize { get; set; } = 11;
-    /// <summary>The panels, in creation order.</summary>
-    public IReadOnlyList<Panel> Panels => _panels;
-    /// <summary>The first panel (the only one unless <see cref="Grid"/> or <see cref="Attach"/> was called).</summary>
-    public Panel Panel => _panels[0];
-    /// <summary>Adds plottables to the first panel.</summary>
-    public PanelAdder Add => Panel.Add;
-    /// <summary>Notes collected by the last rendering (points left out and so on), also printed under the panels.</summary>
-    public IReadOnlyList<string> RenderNotes { get; private set; } = [];
-
-    private int GridRows { get; set; }
-    private int GridColumns { get; set; }
-
-    private Panel NewPanel() { var p = new Panel(_panels.Count) { FontSize = FontSize }; _panels.Add(p); return p; }
-
-    /// <summary>Replaces the panels by a grid of <paramref name="rows"/> × <paramref name="columns"/> panels (row-major).</summary>
-    public IReadOnlyList<Panel> Grid(int rows, int columns)
+    public IReadOnlyList<Plot> Grid(int rows, int columns, int? count = null)
     {
         if (rows < 1 || columns < 1) throw new ArgumentException($"grid {rows} × {columns}: expected at least one row and one column.");
-        _panels.Clear(); _cells = [];
-        GridRows = rows; GridColumns = columns;
-        var grid = new List<Panel>();
+        if (_slots.Count > 0) throw new InvalidOperationException("the figure already has panels; call Grid once, before Attach.");
+        _rows = rows; _columns = columns;
+        var plots = new List<Plot>();
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++) { var p = NewPanel(); _cells.Add((p, r, c, 1, 1)); grid.Add(p); }
-        return grid;
+            for (int c = 0; c < columns && plots.Count < (count ?? rows * columns); c++) { var p = NewPlot(); _slots.Add(new Slot(p, r, c, null)); plots.Add(p); }
+        return plots;
     }
 
     /// <summary>
-    /// A new panel beside <paramref name="main"/>'s data area, sharing its x range (Top) or y range (Right),
-    /// <paramref name="size"/> pixels deep: marginal distributions. Its shared axis hides its tick labels.
+    /// A panel beside <paramref name="main"/>'s data area, exactly as wide (<see cref="Edge.Top"/>) or as tall
+    /// (<see cref="Edge.Right"/>) as it, <paramref name="size"/> pixels deep, plus <paramref name="reserve"/>
+    /// pixels beyond it for a colour bar. Give both panels the same limits on the shared axis.
     /// </summary>
-    public Panel Attach(Panel main, PanelSide side, double size)
+    public Plot Attach(Plot main, Edge side, float size, float reserve = 0)
     {
-        var p = NewPanel();
-        p.Attachment = (main, side, size);
-        p.Legend = LegendPlacement.None;
-        if (side == PanelSide.Top) { p.X.ShowTickLabels = false; p.X.Label = ""; }
-        else { p.Y.ShowTickLabels = false; p.Y.Label = ""; }
+        if (side is not (Edge.Top or Edge.Right)) throw new ArgumentException($"attached panel on the {side} edge: expected Top or Right.");
+        var host = _slots.FirstOrDefault(s => s.Plot == main && s.Attachment == null)
+            ?? throw new ArgumentException("attached panel: the main panel is not a grid panel of this figure.");
+        var p = NewPlot();
+        _slots.Add(new Slot(p, host.Row, host.Column, new Attachment(main, side, size, reserve)));
         return p;
     }
 
-    private const double AttachGap = 6;
+    private Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Font.Set(FontName);
+        foreach (var axis in plot.Axes.GetAxes())
+        {
+            axis.Label.FontSize = FontSize + 2;
+            axis.TickLabelStyle.FontSize = FontSize;
+        }
+        plot.Axes.Title.Label.FontSize = FontSize + 2;
+        // Figures draw one legend row of their own (Legend); ScottPlot would add one per labelled panel.
+        plot.HideLegend();
+        return plot;
+    }
 
-    /// <summary>Renders the figure as SVG text.</summary>
+    private const float Gap = 6, Margin = 4, EndRoom = 8;
+
+    /// <summary>Draws the figure on <paramref name="canvas"/> in figure pixels (scale the canvas for a larger image).</summary>
+    public void Render(SKCanvas canvas)
+    {
+        canvas.Clear(SKColors.White);
+        using var paint = Paint.NewDisposablePaint();
+        float top = Margin;
+        if (Title.Length > 0)
+        {
+            var title = Label(FontSize * 1.3f, bold: true);
+            string text = Fit(title, Title, Width - 2 * Margin, paint);
+            var size = title.Measure(text, paint);
+            title.Alignment = Alignment.UpperCenter;
+            title.Render(canvas, new Pixel(Width / 2f, top), paint, text);
+            top += size.Height + Gap;
+        }
+        if (Legend.Count > 0) top += RenderLegend(canvas, paint, top) + Gap;
+        var note = Label(FontSize * 0.95f, bold: false);
+        note.ForeColor = new Color(85, 85, 85);
+        var noteLines = Wrap(note, Note, Width - 4 * Margin, paint);
+        float lineHeight = note.Measure("Ag", paint).Height;
+        float bottom = Height - Margin - noteLines.Count * lineHeight - (noteLines.Count > 0 ? Gap : 0);
+        if (bottom - top < 40) throw new ArgumentException($"figure {Width} × {Height}: too small for its title, legend and note.");
+
+        float cellW = (Width - 2 * Margin) / (float)_columns, cellH = (bottom - top) / _rows;
+        foreach (var slot in _slots.Where(s => s.Attachment == null))
+        {
+            float left = Margin + slot.Column * cellW, right = left + cellW, upper = top + slot.Row * cellH, lower = upper + cellH;
+            foreach (var a in _slots.Where(a => a.Attachment?.Main == slot.Plot).Select(a => a.Attachment!))
+            {
+                if (a.Side == Edge.Top) upper += a.Size + Gap;
+                else right -= a.Size + Gap + a.Reserve;
+            }
+            RenderPanel(canvas, slot.Plot, new PixelRect(left, right, lower, upper));
+        }
+        // Attached panels line up with the data area the main panel got.
+        foreach (var slot in _slots.Where(s => s.Attachment != null))
+        {
+            var a = slot.Attachment!;
+            var data = a.Main.LastRender.DataRect;
+            var rect = a.Side == Edge.Top
+                ? new PixelRect(data.Left, data.Right, data.Top - Gap, data.Top - Gap - a.Size)
+                : new PixelRect(data.Right + Gap, data.Right + Gap + a.Size + a.Reserve, data.Bottom + EndRoom, data.Top - EndRoom);
+            // A right-hand panel reaches EndRoom beyond the data area at both ends: room for its colour bar's end labels.
+            slot.Plot.Layout.Fixed(a.Side == Edge.Top ? new PixelPadding(0) : new PixelPadding(0, a.Reserve, EndRoom, EndRoom));
+            RenderPanel(canvas, slot.Plot, rect);
+        }
+        float y = Height - Margin - noteLines.Count * lineHeight;
+        foreach (string line in noteLines)
+        {
+            note.Alignment = Alignment.UpperLeft;
+            note.Render(canvas, new Pixel(2 * Margin, y), paint, line);
+            y += lineHeight;
+        }
+    }
+
+    /// <summary>ScottPlot clears the canvas before it draws a plot: the clip keeps that clearing to the panel's own rectangle.</summary>
+    private static void RenderPanel(SKCanvas canvas, Plot plot, PixelRect rect)
+    {
+        canvas.Save();
+        canvas.ClipRect(new SKRect(rect.Left, rect.Top, rect.Right, rect.Bottom));
+        plot.Render(canvas, rect);
+        canvas.Restore();
+    }
+
+    /// <summary>The legend row, centred under the title; returns its height.</summary>
+    private float RenderLegend(SKCanvas canvas, Paint paint, float top)
+    {
+        var legend = new ScottPlot.Legend(new Plot())
+        {
+            Orientation = Orientation.Horizontal, FontSize = FontSize, FontName = FontName,
+            OutlineColor = ScottPlot.Colors.Transparent, ShadowColor = ScottPlot.Colors.Transparent, Margin = new PixelPadding(0),
+        };
+        legend.ManualItems.AddRange(Legend);
+        var layout = legend.GetLayout(new PixelSize(Width - 2 * Margin, Height / 3f), paint);
+        float height = layout.LegendRect.Height;
+        legend.Render(canvas, paint, new PixelRect(Margin, Width - Margin, top + height, top), Alignment.UpperCenter);
+        return height;
+    }
+
+    private LabelStyle Label(float size, bool bold) => new() { FontName = FontName, FontSize = size, Bold = bold, ForeColor = ScottPlot.Colors.Black };
+
+    /// <summary>Greedy word wrap of <paramref name="text"/> at <paramref name="width"/> pixels, as ScottPlot measures it.</summary>
+    private static List<string> Wrap(LabelStyle style, string text, float width, Paint paint)
+    {
+        var lines = new List<string>();
+        foreach (string paragraph in text.Split('\n'))
+        {
+            string line = "";
+            foreach (string word in paragraph.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                string candidate = line.Length == 0 ? word : line + " " + word;
+                if (line.Length > 0 && style.Measure(candidate, paint).Width > width) { lines.Add(line); line = word; }
+                else line = candidate;
+            }
+            if (line.Length > 0) lines.Add(Fit(style, line, width, paint));
+        }
+        return lines;
+    }
+
+    /// <summary>The text, shortened with "…" when it is wider than <paramref name="width"/> pixels.</summary>
+    private static string Fit(LabelStyle style, string text, float width, Paint paint)
+    {
+        if (style.Measure(text, paint).Width <= width) return text;
+        for (int n = text.Length - 1; n > 0; n--)
+            if (style.Measure(text[..n] + "…", paint).Width <= width) return text[..n] + "…";
+        return "…";
+    }
+
+    /// <summary>The figure as PNG bytes, <paramref name="scale"/> times its pixel size (2 = 192 dpi).</summary>
+    public byte[] ToPng(double scale = 2)
+    {
+        using var bitmap = RenderBitmap(scale);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>The figure drawn into a bitmap <paramref name="scale"/> times its pixel size (what <see cref="ToPng"/> encodes).</summary>
+    public SKBitmap RenderBitmap(double scale = 2)
+    {
+        if (!(scale > 0 && scale <= 16)) throw new ArgumentException($"PNG scale {scale}: expected a number in (0, 16].");
+        var bitmap = new SKBitmap(new SKImageInfo((int)Math.Round(Width * scale), (int)Math.Round(Height * scale), SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Scale((float)scale);
+        Render(canvas);
+        canvas.Flush();
+        return bitmap;
+    }
+
+    /// <summary>The figure as SVG text (SkiaSharp's SVG canvas; heatmap cells are an embedded image).</summary>
     public string ToSvg()
     {
-        var notes = new List<string>();
-        double top = 4 + (Title.Length > 0 ? FontMetrics.LineHeight(FontSize * 1.3) + 4 : 0);
-        var shared = SharedLegend ? _panels.SelectMany(p => p.LegendEntries).DistinctBy(p => p.Label).ToList() : [];
-        double legendTop = top;
-        if (shared.Count > 0)
-        {
-            foreach (var p in _panels) p.Legend = LegendPlacement.None;
-            top += FontMetrics.LineHeight(FontSize) + 8;
-        }
-        double bottom = 4, noteSize = FontSize * 0.9;
-        // The note wraps; one more line is kept for what rendering reports (points left out of a scatter).
-        var noteLines = Note.Length > 0 ? FontMetrics.Wrap(Note, noteSize, Width - 16) : [];
-        int reserved = noteLines.Count + (_panels.Any(p => p.Plottables.OfType<Plottables.Scatter>().Any()) ? 1 : 0);
-        if (reserved > 0) bottom += FontMetrics.LineHeight(noteSize) * reserved + 4;
-        var content = new PixelRect(4, top, Width - 8, Height - top - bottom);
-        if (content.Height < 40 || content.Width < 40) throw new ArgumentException($"figure {Width} × {Height}: too small for its title and notes.");
+        using var stream = new MemoryStream();
+        using (var svg = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream)) Render(svg);
+        // Skia numbers clip paths with a counter shared by the whole process: renumber them from 0 in document
+        // order so that the same figure gives the same text.
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        return ClipId().Replace(System.Text.Encoding.UTF8.GetString(stream.ToArray()),
+            m => ids.TryGetValue(m.Value, out var id) ? id : ids[m.Value] = $"clip{ids.Count}");
+    }
 
-        foreach (var p in _panels) p.ResolveLimits();
-        // Attached panels take their share of the limits of the panel they are attached to.
-        foreach (var p in _panels.Where(p => p.Attachment != null))
-        {
-            var (main, side, _) = p.Attachment!.Value;
-            var axes = side == PanelSide.Top ? (p.X, main.X) : (p.Y, main.Y);
-            axes.Item1.IsLog = axes.Item2.IsLog; axes.Item1.Inverted = axes.Item2.Inverted;
-            axes.Item1.SetLimits(axes.Item2.Lo, axes.Item2.Hi);
-            p.ResolveLimits();
-        }
-        double cellW = content.Width / GridColumns, cellH = content.Height / GridRows;
-        foreach (var (panel, r, c, rs, cs) in _cells)
-        {
-            var outer = new PixelRect(content.X + c * cellW, content.Y + r * cellH, cs * cellW, rs * cellH);
-            // Make room for the panels attached to this one.
-            foreach (var a in _panels.Where(a => a.Attachment?.Main == panel))
-            {
-                // A right-hand panel's colour bar sits beyond it: reserve its room too.
-                double s = a.Attachment!.Value.Size + AttachGap + (a.Attachment.Value.Side == PanelSide.Right ? a.ColorBarReserve() : 0);
-                if (a.Attachment.Value.Side == PanelSide.Top) outer = outer with { Y = outer.Y + s, Height = outer.Height - s };
-                else outer = outer with { Width = outer.Width - s };
-            }
-            panel.Layout(outer);
-        }
-        foreach (var a in _panels.Where(a => a.Attachment != null))
-        {
-            var (main, side, size) = a.Attachment!.Value;
-            var d = main.DataArea;
-            a.LayoutAttached(side == PanelSide.Top
-                ? new PixelRect(d.X, d.Y - AttachGap - size, d.Width, size)
-                : new PixelRect(d.Right + AttachGap, d.Y, size, d.Height));
-        }
+    [System.Text.RegularExpressions.GeneratedRegex("\\bcl_[0-9a-f]+\\b")]
+    private static partial System.Text.RegularExpressions.Regex ClipId();
 
-        var svg = new SvgWriter();
-        svg.Raw($"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{SvgFormat.Number(Width)}\" height=\"{SvgFormat.Number(Height)}\" viewBox=\"0 0 {SvgFormat.Number(Width)} {SvgFormat.Number(Height)}\" font-family=\"{FontMetrics.FontFamily}\" font-size=\"{SvgFormat.Number(FontSize)}\">\n");
-        if (Title.Length > 0) svg.Raw($"<title>{SvgFormat.Escape(Title)}</title>\n");
-        svg.Rect(0, 0, Width, Height, "#ffffff", "class=\"background\"");
-        foreach (var p in _panels) p.Render(svg, notes, IdPrefix);
-        if (shared.Count > 0)
-        {
-            svg.OpenGroup("class=\"legend shared\"");
-            Panel.RenderLegendRow(svg, shared, 8, legendTop + 2, Width - 16, FontSize);
-            svg.CloseGroup();
-        }
-        if (Title.Length > 0)
-            svg.Text(Width / 2, 4 + FontSize * 1.3, FontMetrics.Fit(Title, FontSize * 1.3, Width - 8, bold: true), FontSize * 1.3, "middle", bold: true, extra: "class=\"figure-title\"");
-        var lines = noteLines.Concat(notes.Count > 0 ? [string.Join("; ", notes)] : []).Take(reserved);
-        double ny = Height - bottom + noteSize + 4;
-        foreach (var line in lines)
-        {
-            svg.Text(8, ny, FontMetrics.Fit(line, noteSize, Width - 16), noteSize, fill: "#555555", extra: "class=\"note\"");
-            ny += FontMetrics.LineHeight(noteSize);
-        }
-        RenderNotes = notes;
-        svg.Raw("</svg>\n");
-        return svg.ToString();
+    /// <summary>Writes the PNG atomically.</summary>
+    public void SavePng(string path, double scale = 2)
+    {
+        byte[] png = ToPng(scale);
+        AtomicFile.Write(path, s => s.Write(png));
     }
 
     /// <summary>Writes the SVG atomically.</summary>
     public void SaveSvg(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
-    /// <summary>
-    /// Writes a PNG through rsvg-convert at <paramref name="scale"/> times the figure's pixel size (2 = 192 dpi).
-    /// Throws a <see cref="FileNotFoundException"/> saying how to install it when rsvg-convert is not on the PATH.
-    /// </summary>
-    public void SavePng(string path, double scale = 2) => PngRenderer.Render(ToSvg(), path, scale);
-}
-
-/// <summary>Turns SVG text into a PNG with rsvg-convert (Debian package librsvg2-bin).</summary>
-public static class PngRenderer
-{
-    /// <summary>The rsvg-convert executable on the PATH, or null when it is not installed.</summary>
-    public static string? FindConverter()
-    {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, "rsvg-convert");
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
-
-    /// <summary>True when PNGs can be written.</summary>
-    public static bool IsAvailable => FindConverter() != null;
-
-    /// <summary>Renders <paramref name="svg"/> to a PNG file, written atomically.</summary>
-    public static void Render(string svg, string path, double scale = 2)
-    {
-        if (!(scale > 0 && scale <= 16)) throw new ArgumentException($"PNG scale {scale}: expected a number in (0, 16].");
-        string exe = FindConverter() ?? throw new FileNotFoundException(
-            $"{path}: cannot write a PNG: rsvg-convert is not installed (Debian/Ubuntu: apt-get install librsvg2-bin). The SVG output needs nothing.", "rsvg-convert");
-        var info = new ProcessStartInfo(exe)
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (string a in new[] { "--format", "png", "--zoom", scale.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), "--background-color", "white" })
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new IOException($"{path}: could not start {exe}.");
-        var output = new MemoryStream();
-        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
-        var errors = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(svg);
-        process.StandardInput.Close();
-        copy.Wait();
-        process.WaitForExit();
-        if (process.ExitCode != 0 || output.Length == 0)
-            throw new IOException($"{path}: rsvg-convert failed (exit code {process.ExitCode}): {errors.Result.Trim()}");
-        AtomicFile.Write(path, s => { output.Position = 0; output.CopyTo(s); });
-    }
+    private sealed record Attachment(Plot Main, Edge Side, float Size, float Reserve);
+    private sealed record Slot(Plot Plot, int Row, int Column, Attachment? Attachment);
 }

@@ -4,7 +4,7 @@ namespace SteerMoE.Research.Plots.Colors;
 /// A continuous colour map: evenly spaced control colours over [0, 1], interpolated linearly. Diverging maps
 /// put their neutral colour at 0.5 and are used with a range symmetric around 0.
 /// </summary>
-public sealed class ColorMap
+public sealed class ColorMap : ScottPlot.IColormap
 {
     private readonly Rgb[] _stops;
 
@@ -28,6 +28,9 @@ public sealed class ColorMap
         int i = Math.Min((int)t, _stops.Length - 2);
         return Rgb.Lerp(_stops[i], _stops[i + 1], t - i);
     }
+
+    /// <summary>ScottPlot's view of the map: the colour at position t in [0, 1].</summary>
+    public ScottPlot.Color GetColor(double normalizedIntensity) => At(normalizedIntensity).ToColor();
 
     /// <summary>Blue (negative) through near-white to red (positive): for risk differences and other signed scores.</summary>
     public static ColorMap BlueWhiteRed { get; } = new("blue-white-red", true,

@@ -16,6 +16,9 @@ public readonly record struct Rgb(byte R, byte G, byte B)
     /// <summary>"#rrggbb", lower case.</summary>
     public string Hex => string.Create(CultureInfo.InvariantCulture, $"#{R:x2}{G:x2}{B:x2}");
 
+    /// <summary>The same colour as ScottPlot takes it.</summary>
+    public ScottPlot.Color ToColor() => new(R, G, B);
+
     /// <summary>Linear interpolation in sRGB between two colours, t in [0, 1].</summary>
     public static Rgb Lerp(Rgb a, Rgb b, double t) => new(
         (byte)Math.Round(a.R + (b.R - a.R) * t), (byte)Math.Round(a.G + (b.G - a.G) * t), (byte)Math.Round(a.B + (b.B - a.B) * t));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using SteerMoE.Research.Plots.Colors;
-using SteerMoE.Research.Plots.Svg;
 
 namespace SteerMoE.Research.Plots.Html;
 
@@ -22,7 +21,7 @@ public static class TokenShading
         var map = ColorMap.WhiteOrangeRed;
         var sb = new StringBuilder();
         sb.Append("<figure class=\"token-shading\" style=\"margin:1em 0;font-family:'DejaVu Sans',Verdana,Arial,sans-serif\">\n");
-        sb.Append("<figcaption style=\"font-weight:bold;margin-bottom:.4em\">").Append(SvgFormat.Escape(title)).Append("</figcaption>\n");
+        sb.Append("<figcaption style=\"font-weight:bold;margin-bottom:.4em\">").Append(HtmlReport.Escape(title)).Append("</figcaption>\n");
         sb.Append("<div class=\"tokens\" style=\"white-space:pre-wrap;line-height:1.9;font-size:14px;border:1px solid #ddd;padding:.6em\">");
         for (int i = 0; i < tokens.Count; i++)
         {
@@ -30,7 +29,7 @@ public static class TokenShading
             sb.Append("<span class=\"token\" data-count=\"").Append(counts[i].ToString(CultureInfo.InvariantCulture))
               .Append("\" title=\"").Append(counts[i].ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(maxCount.ToString(CultureInfo.InvariantCulture))
               .Append("\" style=\"background:").Append(bg.Hex).Append(";color:").Append(bg.ContrastingText.Hex).Append(";padding:1px 0;border-radius:2px\">")
-              .Append(SvgFormat.Escape(tokens[i])).Append("</span>");
+              .Append(HtmlReport.Escape(tokens[i])).Append("</span>");
         }
         sb.Append("</div>\n<div class=\"key\" style=\"font-size:12px;margin-top:.4em\">experts of the plan activated: ");
         int steps = Math.Min(maxCount, 8);
@@ -46,32 +45,13 @@ public static class TokenShading
     }
 
     /// <summary>
-    /// The same shading as a vector figure (for a paper): tokens wrapped at the figure width on their shaded
+    /// The same shading as a figure (for a paper): tokens wrapped at the figure width on their shaded
     /// backgrounds, with a colour bar of the count.
     /// </summary>
-    public static Figure CreateFigure(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title, double width = 672)
+    public static TokenShadingFigure CreateFigure(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title, int width = 672)
     {
         Validate(tokens, counts, maxCount, title);
-        var probe = new Plottables.ShadedTokens(tokens, counts, maxCount, ColorMap.WhiteOrangeRed);
-        // Text width = figure width minus the panel's margins and its colour bar (about 100 px).
-        int lines = probe.Layout(width - 110).Select(p => p.Line).DefaultIfEmpty(0).Max() + 1;
-        var figure = new Figure(width, Math.Max(140, lines * probe.LineHeight + 90)) { Title = title };
-        var panel = figure.Panel;
-        panel.X.Visible = panel.Y.Visible = false;
-        panel.Grid = panel.Frame = false;
-        panel.Legend = Layout.LegendPlacement.None;
-        panel.Add.ShadedTokens(tokens, counts, maxCount);
-        panel.AddColorBar(new CountScale(maxCount), "plan experts");
-        figure.Note = $"{tokens.Count} tokens; colour: how many of the plan's experts route the token (0 to {maxCount})";
-        return figure;
-    }
-
-    private sealed record CountScale(int MaxCount) : Plottables.IColorScale
-    {
-        public ColorMap Map => ColorMap.WhiteOrangeRed;
-        public double Min => 0;
-        public double Max => MaxCount;
-        public bool IsLog => false;
+        return TokenShadingFigure.Build(tokens, counts, maxCount, title, width);
     }
 
     private static void Validate(IReadOnlyList<string> tokens, IReadOnlyList<int> counts, int maxCount, string title)

@@ -26,7 +26,7 @@ public class DemoTests
 
         string report = Path.Combine(output, "report.html");
         string html = File.ReadAllText(report);
-        Assert.Contains("<svg", html);
+        Assert.Contains("<img src=\"data:image/png;base64,", html); // figures embedded as PNGs
         Assert.Contains("token-shading", html);
         Assert.Contains("random_control", html);
 

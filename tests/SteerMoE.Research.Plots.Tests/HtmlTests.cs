@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using SteerMoE.Research.Plots.Colors;
 using SteerMoE.Research.Data.Tables;
 using SteerMoE.Research.Plots.Figures;
 using SteerMoE.Research.Plots.Html;
@@ -32,22 +33,25 @@ public class HtmlTests
     }
 
     [Fact]
-    public void ReportInlinesFiguresWithDistinctIdsAndTables()
+    public void ReportEmbedsFiguresAsPngsAndTables()
     {
         var grid = ExpertScoreGrid.FromRows("m", [(0, 0, 0.1), (0, 1, -0.1), (1, 0, 0.2), (1, 1, 0.0)]);
         var table = new CsvTable(["layer", "expert", "risk_diff"], [["0", "0", "0.1"], ["0", "1", "<x>"], ["1", "0", "0.2"]]);
+        var heatmap = RiskDifferenceHeatmap.Create(grid);
         var report = new HtmlReport("Run & report")
-            .AddHeading("Figures").AddFigure(RiskDifferenceHeatmap.Create(grid), "heatmap")
+            .AddHeading("Figures").AddFigure(heatmap, "heatmap")
             .AddFigure(TopExpertsPerLayer.Create([grid], 2), "bars")
             .AddTable(table, "ranking", maxRows: 2)
             .AddHtml(TokenShading.Create(["a"], [1], 1, "tokens"));
         string html = report.ToHtml();
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.DoesNotContain("src=\"http", html);
-        var svgs = Regex.Matches(html, "<svg .*?</svg>", RegexOptions.Singleline).Select(m => m.Value).ToList();
-        Assert.Equal(2, svgs.Count);
-        var ids = svgs.SelectMany(s => new SvgInspection(s).Document.Descendants().Select(e => (string?)e.Attribute("id")).Where(i => i != null)).ToList();
-        Assert.Equal(ids.Count, ids.Distinct().Count());
+        var images = Regex.Matches(html, "<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\" width=\"(\\d+)\" height=\"(\\d+)\"").ToList();
+        Assert.Equal(2, images.Count);
+        // The first image is the heatmap's PNG at twice its size, shown at its pixel size.
+        Assert.Equal(heatmap.ToPng(2), Convert.FromBase64String(images[0].Groups[1].Value));
+        Assert.Equal((heatmap.Width.ToString(), heatmap.Height.ToString()), (images[0].Groups[2].Value, images[0].Groups[3].Value));
+        Assert.Contains("<figcaption>heatmap</figcaption>", html);
         Assert.Contains("ranking (first 2 of 3 rows)", html);
         Assert.Contains("<td>&lt;x&gt;</td>", html);
         Assert.DoesNotContain("<td>0.2</td>", html);
@@ -86,21 +90,27 @@ public class HtmlNumberDisplayTests
 public class TokenShadingFigureTests
 {
     [Fact]
-    public void VectorTokenShadingHasOneShadedBoxPerTokenAndWrapsLongText()
+    public void TokenShadingFigureHasOneShadedBoxPerTokenAndWrapsLongText()
     {
         var tokens = Enumerable.Range(0, 120).Select(i => i % 17 == 16 ? " end.\n" : $" word{i}").ToList();
         var counts = tokens.Select((_, i) => i % 9).ToList();
         var figure = TokenShading.CreateFigure(tokens, counts, 8, "tokens");
-        var svg = new SvgInspection(figure.ToSvg());
-        var boxes = svg.WithClass("token");
+        FigureInspection.Gallery(figure, "token-shading");
         // One box per token, plus one per line a token's newline opens (the empty rest after "end.\n").
         int newlines = tokens.Count(t => t.Contains('\n'));
-        Assert.Equal(tokens.Count + newlines, boxes.Count);
-        Assert.Equal(Enumerable.Range(0, tokens.Count), boxes.Select(b => (int)SvgInspection.Number(b, "data-index")).Distinct());
-        Assert.All(boxes, b => Assert.Equal(counts[(int)SvgInspection.Number(b, "data-index")], (int)SvgInspection.Number(b, "data-count")));
-        // Every box stays inside the figure: the text wrapped.
-        Assert.All(boxes, b => Assert.InRange(SvgInspection.Number(b, "x") + SvgInspection.Number(b, "width"), 0, figure.Width));
-        Assert.All(boxes, b => Assert.InRange(SvgInspection.Number(b, "y") + SvgInspection.Number(b, "height"), 0, figure.Height));
-        Assert.True(boxes.Select(b => SvgInspection.Number(b, "y")).Distinct().Count() > 5);
+        Assert.Equal(tokens.Count + newlines, figure.Boxes.Count);
+        Assert.Equal(Enumerable.Range(0, tokens.Count), figure.Boxes.Select(b => b.Index).Distinct());
+        Assert.All(figure.Boxes, b => Assert.Equal(counts[b.Index], b.Count));
+        Assert.All(figure.Boxes, b => Assert.Equal(ColorMap.WhiteOrangeRed.At(b.Count / 8.0).ToColor(), b.Box.FillColor));
+        // Every box stays inside the text area: the text wrapped onto several lines.
+        Assert.All(figure.Boxes, b => Assert.InRange(b.Box.X2, 0, figure.TextWidth + 0.01));
+        Assert.True(figure.Lines > 5);
+        Assert.All(figure.Boxes, b => Assert.InRange(b.Box.Y2, 0, figure.Lines));
+        // The darkest token's box is drawn in its colour (left edge of the box, beside its text).
+        using var bitmap = FigureInspection.Decode(figure);
+        var dark = figure.Boxes.First(b => b.Count == 8).Box;
+        var px = figure.Panels[0].GetPixel(new ScottPlot.Coordinates(dark.X1 + 0.6, dark.Y1 + 0.1));
+        FigureInspection.AssertClose(ColorMap.WhiteOrangeRed.At(1), FigureInspection.At(bitmap, px.X, px.Y), what: "the darkest token");
+        FigureInspection.AssertDeterministic(() => TokenShading.CreateFigure(tokens, counts, 8, "tokens"));
     }
 }

@@ -15,7 +15,7 @@ internal static class PlotCommand
         var ranking = new Option<string[]>("--ranking") { Description = "[LABEL=]RANKING.csv (repeatable): counts columns plus metric columns (risk_diff, log_odds_ratio, ...)" };
         var plan = new Option<string?>("--plan", "--steering") { Description = "PLAN.json: its steered experts are marked on the heatmaps" };
         var output = new Option<string>("--out") { Description = "output folder", Required = true };
-        var png = new Option<bool>("--png") { Description = "also write PNGs (needs rsvg-convert)" };
+        var png = new Option<bool>("--png") { Description = "also write PNGs (192 dpi)" };
         var top = new Option<int>("--top") { Description = "N of the top-N-experts-per-layer figure", DefaultValueFactory = _ => 50 };
         var pair = new Option<string>("--scatter") { Description = "the scatter's metric pair X,Y (column names)", DefaultValueFactory = _ => "risk_diff,log_odds_ratio" };
         var command = new Command("plot", "Draw the figures of one or more count or ranking tables.") { counts, ranking, plan, output, png, top, pair };
