@@ -33,6 +33,27 @@ public static class PairedDataset
             yield return ParseLine(line, $"{path}: line {number}");
     }
 
+    /// <summary>
+    /// Top-level fields other than <see cref="Fields"/> (the format is open: datasets carry ids, sources, labels), with
+    /// the first line that has each and the number of rows that do, in order of first appearance. The reader ignores
+    /// them; `pairs check` and `detect` report them (run.json) so a misplaced field is seen, not silently dropped.
+    /// </summary>
+    public static IReadOnlyList<IgnoredField> OtherFields(string path)
+    {
+        var found = new Dictionary<string, IgnoredField>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var (number, line) in JsonLines.NonBlank(path))
+            using (var doc = JsonLines.ParseObject(line, $"{path}: line {number}", "fields " + string.Join(", ", Fields)))
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (Array.IndexOf(Fields, p.Name) >= 0) continue;
+                    if (found.TryGetValue(p.Name, out var f)) { found[p.Name] = f with { Rows = f.Rows + 1 }; continue; }
+                    found[p.Name] = new IgnoredField(p.Name, number, 1);
+                    order.Add(p.Name);
+                }
+        return order.Select(n => found[n]).ToList();
+    }
+
     /// <summary>Parses one JSONL row; <paramref name="where"/> (file and line) prefixes every error.</summary>
     public static PairedExample ParseLine(string line, string where)
     {
@@ -62,6 +83,10 @@ public static class PairedDataset
                 throw new FormatException($"{at}.role': expected a non-empty string.");
             if (!m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
                 throw new FormatException($"{at}.content': expected a string.");
+            // A message's other fields (name, tool_calls, ...) would change what a chat template renders: refused, not dropped.
+            foreach (var p in m.EnumerateObject())
+                if (p.Name is not ("role" or "content"))
+                    throw new FormatException($"{at}': unknown field '{p.Name}'; expected a message with only role and content.");
             messages.Add(new ChatMessage(role.GetString()!, content.GetString()!));
             i++;
         }
@@ -125,4 +150,11 @@ public static class PairedDataset
         });
         return count;
     }
+}
+
+/// <summary>A top-level field of a pairs file outside the format: its name, the first line with it, how many rows have it.</summary>
+public sealed record IgnoredField(string Name, int FirstLine, int Rows)
+{
+    /// <summary>The warning `pairs check` and `detect` print for it.</summary>
+    public string Warning(string path) => $"{path}: line {FirstLine}: field '{Name}' (in {Rows} rows) is not part of the pairs format; it is ignored.";
 }

@@ -1,7 +1,8 @@
 namespace SteerMoE.Research.Data.Pairs;
 
 /// <summary>What <c>pairs check</c> reports about a valid paired dataset.</summary>
-public sealed record PairedDatasetSummary(int Pairs, double MeanMessages0, double MeanMessages1, double MeanTargetChars0, double MeanTargetChars1, int IdenticalTargets)
+public sealed record PairedDatasetSummary(int Pairs, double MeanMessages0, double MeanMessages1, double MeanTargetChars0, double MeanTargetChars1, int IdenticalTargets,
+    IReadOnlyList<IgnoredField> OtherFields)
 {
     /// <summary>Reads the whole file (streaming), validating every row; throws at the first bad line.</summary>
     public static PairedDatasetSummary Of(string path)
@@ -16,6 +17,6 @@ public sealed record PairedDatasetSummary(int Pairs, double MeanMessages0, doubl
             if (p.Target0 == p.Target1) identical++;
         }
         if (n == 0) throw new FormatException($"{path}: no pairs (the file is empty or blank).");
-        return new PairedDatasetSummary(n, (double)m0 / n, (double)m1 / n, (double)c0 / n, (double)c1 / n, identical);
+        return new PairedDatasetSummary(n, (double)m0 / n, (double)m1 / n, (double)c0 / n, (double)c1 / n, identical, PairedDataset.OtherFields(path));
     }
 }

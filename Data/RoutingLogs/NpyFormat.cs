@@ -89,6 +89,9 @@ public static class NpyFormat
         var fortran = Regex.Match(dict, @"'fortran_order'\s*:\s*(True|False)");
         var shape = Regex.Match(dict, @"'shape'\s*:\s*\(([^)]*)\)");
         if (!descr.Success || !fortran.Success || !shape.Success) throw new InvalidDataException($"{source}: .npy header: expected 'descr', 'fortran_order' and 'shape', got {dict.Trim()}.");
+        // As numpy's reader: the dict holds exactly those three keys.
+        if (Regex.Matches(dict, @"'([^']*)'\s*:").Select(m => m.Groups[1].Value).FirstOrDefault(k => k is not ("descr" or "fortran_order" or "shape")) is { } extra)
+            throw new InvalidDataException($"{source}: .npy header: unknown key '{extra}'; expected only 'descr', 'fortran_order' and 'shape'.");
         if (fortran.Groups[1].Value == "True") throw new InvalidDataException($"{source}: .npy header: fortran_order True is not supported (C order expected).");
         NpyType type = descr.Groups[1].Value switch
         {

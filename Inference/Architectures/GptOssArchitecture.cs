@@ -19,13 +19,22 @@ public sealed unsafe class GptOssArchitecture : IArchitecture
     public string ModelType => "gpt_oss";
 
     /// <inheritdoc />
-    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with
+    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)
     {
-        ExpertCount = r.Int("num_local_experts"),
-        ExpertIntermediateSize = r.Int("intermediate_size"),
-        AttentionBias = r.Bool("attention_bias", true),
-        SlidingWindows = ModelConfig.WindowsFromLayerTypes(r, c.LayerCount, r.Int("sliding_window")),
-    };
+        // The experts clamp at a fixed limit (ClampedSwiGluExperts.Limit, as transformers); another value would change every output.
+        if (r.OptionalDouble("swiglu_limit") is { } limit && limit != ClampedSwiGluExperts.Limit)
+            throw new NotSupportedException($"{r.Source}: field 'swiglu_limit' = {limit}; only {ClampedSwiGluExperts.Limit} is supported.");
+        // The original release's names, which transformers stores but never reads: it routes num_experts_per_tok and
+        // takes yarn's original context from rope_scaling.original_max_position_embeddings, as this project does.
+        r.Ignore("experts_per_token", "initial_context_length");
+        return c with
+        {
+            ExpertCount = r.Int("num_local_experts"),
+            ExpertIntermediateSize = r.Int("intermediate_size"),
+            AttentionBias = r.Bool("attention_bias", true),
+            SlidingWindows = ModelConfig.WindowsFromLayerTypes(r, c.LayerCount, r.Int("sliding_window")),
+        };
+    }
 
     /// <inheritdoc />
     public INorm BuildNorm(string prefix, ModelConfig c, Checkpoint w) => LayerParts.Rms(w, prefix, c.HiddenSize, c.NormEps);

@@ -14,14 +14,18 @@ public sealed class PhimoeArchitecture : IArchitecture
     public string ModelType => "phimoe";
 
     /// <inheritdoc />
-    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c) => c with
+    public ModelConfig ReadConfig(ConfigReader r, ModelConfig c)
     {
-        ExpertCount = r.Int("num_local_experts"),
-        ExpertIntermediateSize = r.Int("intermediate_size"),
-        RouterJitter = r.Double("router_jitter_noise"),
-        AttentionBias = r.Bool("attention_bias", false),
-        SlidingWindows = ModelConfig.WindowsFromLayerTypes(r, c.LayerCount, r.OptionalInt("sliding_window") ?? 0),
-    };
+        r.Ignore("lm_head_bias");   // the model applies lm_head.bias exactly when the checkpoint holds that tensor
+        return c with
+        {
+            ExpertCount = r.Int("num_local_experts"),
+            ExpertIntermediateSize = r.Int("intermediate_size"),
+            RouterJitter = r.Double("router_jitter_noise"),
+            AttentionBias = r.Bool("attention_bias", false),
+            SlidingWindows = ModelConfig.WindowsFromLayerTypes(r, c.LayerCount, r.OptionalInt("sliding_window") ?? 0),
+        };
+    }
 
     /// <inheritdoc />
     public INorm BuildNorm(string prefix, ModelConfig c, Checkpoint w) => LayerParts.LayerNormWithBias(w, prefix, c.HiddenSize, c.NormEps);

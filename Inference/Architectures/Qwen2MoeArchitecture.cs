@@ -55,13 +55,18 @@ internal static class QwenConfig
         var dense = r.Raw("mlp_only_layers");
         if (step != 1 || dense is { ValueKind: System.Text.Json.JsonValueKind.Array } d && d.GetArrayLength() > 0)
             throw new NotSupportedException($"{r.Source}: fields 'decoder_sparse_step' / 'mlp_only_layers': only an MoE block in every layer is supported (step 1, no dense layers).");
+        r.Ignore("intermediate_size");   // the dense MLP's size: only dense layers, refused above, have one
     }
 
     /// <summary>Sliding windows when use_sliding_window is on: from layer_types when given, else the layers from max_window_layers on.</summary>
     public static int[] Windows(ConfigReader r, int layers)
     {
         var result = new int[layers];
-        if (!r.Bool("use_sliding_window", false)) return result;
+        if (!r.Bool("use_sliding_window", false))
+        {
+            r.Ignore("sliding_window", "max_window_layers", "layer_types");   // they apply only with use_sliding_window on
+            return result;
+        }
         int window = r.Int("sliding_window");
         if (r.Strings("layer_types") is not null) return ModelConfig.WindowsFromLayerTypes(r, layers, window);
         int from = r.OptionalInt("max_window_layers") ?? layers;

@@ -140,6 +140,9 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         string where = $"{path}: tensor '{name}'";
         if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: expected an object with dtype, shape, data_offsets.");
+        foreach (var p in e.EnumerateObject())
+            if (p.Name is not ("dtype" or "shape" or "data_offsets"))
+                throw new InvalidDataException($"{where}: unknown field '{p.Name}'; expected only dtype, shape, data_offsets.");
         if (!e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
             throw new InvalidDataException($"{where}: field 'dtype' is missing or not a string.");
         var type = ParseDType(dt.GetString()!) ?? throw new InvalidDataException($"{where}: dtype '{dt.GetString()}' is not one of F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL.");

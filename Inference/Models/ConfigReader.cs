@@ -6,16 +6,49 @@ namespace SteerMoE.Research.Inference.Models;
 public sealed class ConfigReader
 {
     private readonly JsonElement _root;
+    private readonly HashSet<string> _looked = new(StringComparer.Ordinal);
 
     /// <summary>Wraps the parsed root object; <paramref name="source"/> names the file in errors.</summary>
     public ConfigReader(JsonElement root, string source) { _root = root; Source = source; }
+
+    /// <summary>
+    /// Fields of a Hugging Face config.json that do not change the forward pass at inference: training settings
+    /// (dropouts, auxiliary losses, router noise, initialisation), generation/output flags and bookkeeping. Every other
+    /// field the architecture does not read is reported by <see cref="Unread"/>.
+    /// </summary>
+    public static readonly IReadOnlySet<string> NotUsedAtInference = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "_name_or_path", "transformers_version", "torch_dtype", "dtype", "auto_map", "tokenizer_class",
+        "use_cache", "return_dict", "output_attentions", "output_hidden_states", "output_router_logits",
+        "is_encoder_decoder", "chunk_size_feed_forward", "problem_type", "id2label", "label2id", "pad_token_id",
+        "initializer_range", "attention_dropout", "hidden_dropout", "embd_pdrop", "resid_pdrop", "attn_pdrop",
+        "router_aux_loss_coef", "router_z_loss_coef", "input_jitter_noise",
+        // Mixtral's router_jitter_noise multiplies hidden states by noise in training only (Phi-3.5-MoE reads the same
+        // name as its sparsemixer ε, so PhimoeArchitecture reads it).
+        "router_jitter_noise",
+        // Llama's pretraining_tp > 1 splits each projection into slices summed again: the same product.
+        "pretraining_tp",
+    };
+
+    /// <summary>
+    /// Top-level fields present in the file that no reader looked up and that are not in <see cref="NotUsedAtInference"/>,
+    /// in file order: settings this project would silently ignore.
+    /// </summary>
+    public IReadOnlyList<string> Unread() =>
+        _root.EnumerateObject().Select(p => p.Name).Where(n => !_looked.Contains(n) && !NotUsedAtInference.Contains(n)).Distinct().ToList();
+
+    /// <summary>Marks fields an architecture knowingly does not need (its comment says why), so they are not reported as unread.</summary>
+    public void Ignore(params string[] fields) => _looked.UnionWith(fields);
 
     /// <summary>The file the fields come from.</summary>
     public string Source { get; }
 
     /// <summary>The raw element of a field, or null when absent or JSON null.</summary>
-    public JsonElement? Raw(string field) =>
-        _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+    public JsonElement? Raw(string field)
+    {
+        _looked.Add(field);
+        return _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+    }
 
     private FormatException Missing(string field, string what) => new($"{Source}: field '{field}' is missing; expected {what}.");
     private FormatException Wrong(string field, string what, JsonElement v) => new($"{Source}: field '{field}': expected {what}, got {v.GetRawText()}.");

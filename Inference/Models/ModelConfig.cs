@@ -58,6 +58,30 @@ public sealed record ModelConfig
     public int? BosTokenId { get; init; }
     /// <summary>The file it was read from.</summary>
     public string Source { get; init; } = "config.json";
+    /// <summary>
+    /// Top-level fields of the file that the architecture does not read and that are not known to leave inference
+    /// unchanged (<see cref="ConfigReader.NotUsedAtInference"/>); config.json is open by design, so they are warnings
+    /// (<see cref="Warnings"/>), not errors.
+    /// </summary>
+    public IReadOnlyList<string> UnreadFields { get; init; } = [];
+
+    /// <summary>One line per unread field: "FILE: field 'x' is not read by ARCH ...".</summary>
+    public IReadOnlyList<string> Warnings => UnreadFields
+        .Select(f => $"{Source}: field '{f}' is not read by this project's {Architecture}; if it changes the forward pass, outputs will differ from the reference implementation.")
+        .ToList();
+
+    private static readonly HashSet<string> Reported = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writes each of <paramref name="config"/>'s <see cref="Warnings"/> to standard error as "warning: ..." once per
+    /// process (a run loads the same model many times); runs also record them (run.json, inputs.json).
+    /// </summary>
+    public static void ReportWarnings(ModelConfig config)
+    {
+        foreach (string w in config.Warnings)
+            lock (Reported)
+                if (Reported.Add(w)) Console.Error.WriteLine("warning: " + w);
+    }
 
     /// <summary>Reads <c>DIR/config.json</c>.</summary>
     public static ModelConfig Load(string directory)
@@ -80,6 +104,9 @@ public sealed record ModelConfig
             // A model_type that belongs to another architecture means a mixed-up config.json (transformers would build the other model).
             if (r.String("model_type") is { } modelType && modelType != arch.ModelType)
                 throw new FormatException($"{source}: field 'model_type': '{modelType}' does not match architectures {arch.Name}; expected '{arch.ModelType}'.");
+            // Every supported architecture's MLPs are SiLU-gated (gpt-oss's clamped SwiGLU is its own and ignores the field).
+            if (r.String("hidden_act") is { } act && act != "silu")
+                throw new NotSupportedException($"{source}: field 'hidden_act': '{act}' is not supported; expected silu.");
             int hidden = r.Int("hidden_size"), heads = r.Int("num_attention_heads"), layers = r.Int("num_hidden_layers");
             int[] eosList = [];
             if (r.Raw("eos_token_id") is { } eosValue)
@@ -112,7 +139,7 @@ public sealed record ModelConfig
             if (config.TopK == 0) throw new FormatException($"{source}: field 'num_experts_per_tok' is missing; expected an integer.");
             if (config.TopK > config.ExpertCount) throw new FormatException($"{source}: field 'num_experts_per_tok' = {config.TopK} exceeds the {config.ExpertCount} experts.");
             if (config.HeadCount % config.KeyValueHeadCount != 0) throw new FormatException($"{source}: field 'num_key_value_heads' = {config.KeyValueHeadCount} does not divide num_attention_heads = {config.HeadCount}.");
-            return config;
+            return config with { UnreadFields = r.Unread() };
         }
     }
 

@@ -84,6 +84,7 @@ public sealed class MoeModel : IMoeEngine
     public static MoeModel Load(string directory, LoadOptions? options = null)
     {
         var config = ModelConfig.Load(directory);
+        ModelConfig.ReportWarnings(config);
         var architecture = ArchitectureRegistry.Get(config);
         var weights = Checkpoint.Open(directory);
         try

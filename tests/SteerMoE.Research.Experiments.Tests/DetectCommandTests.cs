@@ -65,8 +65,41 @@ public class DetectCommandTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(RepoPaths.Get("tests", "fixtures", "hf-parity", "olmoe", "model.safetensors")))),
             root.GetProperty("model").GetProperty("files_sha256").GetProperty("model.safetensors").GetString());
         Assert.Equal(66, root.GetProperty("tokens").GetProperty("n1").GetInt64());
+        Assert.Empty(root.GetProperty("dataset").GetProperty("ignored_fields").EnumerateObject());
         Assert.Equal("exact", root.GetProperty("settings").GetProperty("precision").GetString());
         Assert.False(File.Exists(Path.Combine(dir, "checkpoint.json")));
+    }
+
+    /// <summary>
+    /// config.json is open by design: a field no reader looks at (and not known to leave inference unchanged) is a
+    /// warning on stderr, recorded in run.json, and the run goes on.
+    /// </summary>
+    [Fact]
+    public void UnreadConfigFieldsAreWarnedAndRecorded()
+    {
+        string model = TinyModel.Create("olmoe"), dir = RepoPaths.TempDir("detect-config-warning");
+        string config = Path.Combine(model, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).TrimEnd().TrimEnd('}') + ", \"attn_logit_softcapping\": 50.0}\n");
+        var r = Cli.Run(["detect", "--model", model, "--tokenizer", Data, "--pairs", Pairs, "--out", dir]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string expected = $"{config}: field 'attn_logit_softcapping' is not read by this project's OlmoeForCausalLM; if it changes the forward pass, outputs will differ from the reference implementation.";
+        Assert.Contains("warning: " + expected, r.Stderr);
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal([expected], run.RootElement.GetProperty("model").GetProperty("config_warnings").EnumerateArray().Select(w => w.GetString()));
+    }
+
+    [Fact]
+    public void PairsFieldsOutsideTheFormatAreWarnedAndRecorded()
+    {
+        string dir = RepoPaths.TempDir("detect-other-fields"), pairs = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(pairs, File.ReadLines(Pairs).Where(l => l.Trim().Length > 0).Select((l, i) => i == 1 ? l.TrimEnd().TrimEnd('}') + ", \"label\": \"x\"}" : l));
+        string run = Path.Combine(dir, "run");
+        var r = Cli.Run(["detect", "--model", RepoPaths.Fixture("olmoe"), "--tokenizer", Data, "--pairs", pairs, "--out", run]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"warning: {pairs}: line 2: field 'label' (in 1 rows) is not part of the pairs format; it is ignored.", r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
+        var label = doc.RootElement.GetProperty("dataset").GetProperty("ignored_fields").GetProperty("label");
+        Assert.Equal((2, 1), (label.GetProperty("first_line").GetInt32(), label.GetProperty("rows").GetInt32()));
     }
 
     /// <summary>

@@ -63,6 +63,8 @@ internal static class PairsCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{path}: {s.Pairs} pairs; messages per chat: {s.MeanMessages0:0.##} (side 1), {s.MeanMessages1:0.##} (side 2); " +
                 $"mean target length: {s.MeanTargetChars0:0.#} chars (side 1), {s.MeanTargetChars1:0.#} chars (side 2); {s.IdenticalTargets} pairs with the same target on both sides"));
+            foreach (var f in s.OtherFields)
+                Console.Error.WriteLine("warning: " + f.Warning(path));
             return 0;
         });
         return command;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SteerMoE.Research.Data.Counts;
 using SteerMoE.Research.Data.Files;
+using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Detection.Collection;
 using SteerMoE.Research.Detection.Pairs;
 using SteerMoE.Research.Detection.Ranking;
@@ -54,6 +55,8 @@ public sealed partial class DetectionCatalog
             throw new ArgumentException(options.Resume
                 ? $"{runDirectory}: holds a finished detection run ({RunFileName}); there is nothing to resume. Pass --overwrite to count again, or choose another --out."
                 : $"{runDirectory}: holds a finished detection run ({RunFileName}); pass --overwrite to replace it, or choose another --out.");
+        var otherFields = PairedDataset.OtherFields(pairsPath);
+        foreach (var f in otherFields) Console.Error.WriteLine("warning: " + f.Warning(pairsPath));
         using var model = MoeEngine.Load(modelDirectory, options.Device, new LoadOptions { ExpertArithmetic = options.ExpertArithmetic });
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
         if (!result.Completed) return new DetectionRun(result, runDirectory, []);
@@ -73,7 +76,7 @@ public sealed partial class DetectionCatalog
         PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), result.PairedT.ExportState(), result.MatchedPairs);
         files.Add(PairedTStateFile.FileName);
         files.Add(RunFileName);
-        var run = RunRecord(model, pairsPath, options, result, files, metric.Id);
+        var run = RunRecord(model, pairsPath, options, result, files, metric.Id, otherFields);
         run["paired_t"] = new JsonObject
         {
             ["matched_pairs"] = result.MatchedPairs, ["unmatched_pairs"] = result.PairsDone - result.MatchedPairs,
@@ -129,7 +132,7 @@ public sealed partial class DetectionCatalog
         return variables;
     }
 
-    private static JsonObject RunRecord(IMoeEngine model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId)
+    private static JsonObject RunRecord(IMoeEngine model, string pairsPath, CollectionOptions options, CollectionResult result, List<string> files, string metricId, IReadOnlyList<IgnoredField> otherFields)
     {
         var c = model.Config;
         var inputs = result.Inputs;
@@ -143,10 +146,12 @@ public sealed partial class DetectionCatalog
                 ["directory"] = Path.GetFullPath(model.Directory), ["architecture"] = c.Architecture,
                 ["layers"] = c.LayerCount, ["experts"] = c.ExpertCount, ["top_k"] = c.TopK, ["engine"] = model.Description,
                 ["files_sha256"] = new JsonObject(inputs.ModelFiles.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["config_warnings"] = new JsonArray(c.Warnings.Select(w => (JsonNode)w).ToArray()),
             },
             ["tokenizer"] = new JsonObject { ["path"] = Path.GetFullPath(options.Tokenizer ?? model.Directory), ["sha256"] = inputs.Tokenizer },
             ["chat_template"] = new JsonObject { ["sha256"] = inputs.ChatTemplate, ["add_generation_prompt"] = false },
-            ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.PairsTotal },
+            ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.PairsTotal,
+                ["ignored_fields"] = new JsonObject(otherFields.Select(f => KeyValuePair.Create(f.Name, (JsonNode?)new JsonObject { ["first_line"] = f.FirstLine, ["rows"] = f.Rows }))) },
             ["settings"] = new JsonObject
             {
                 ["precision"] = inputs.Precision, ["batch"] = options.Batch, ["metric"] = metricId,

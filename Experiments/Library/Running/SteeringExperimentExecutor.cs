@@ -105,11 +105,12 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of {pairs.Count} pairs leaves no evaluation prompts.");
         }
         _generator = SteeredGenerator.Load(spec.Resolve(spec.Model), device: _options.Device);
-        AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, string?>
+        AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["name"] = spec.Name, ["model"] = Path.GetFullPath(spec.Resolve(spec.Model)), ["pairs"] = Path.GetFullPath(pairsPath),
             ["evaluation"] = spec.Evaluation is null ? null : Path.GetFullPath(spec.Resolve(spec.Evaluation)),
             ["data"] = spec.Data is null ? null : spec.Resolve(spec.Data),
+            ["config_warnings"] = _generator.Model.Config.Warnings,
         }));
         var resources = new EvaluatorResources(_generator.Model, _precision)
         {

@@ -29,6 +29,7 @@ public class PairedDatasetTests
     [InlineData("{\"messages_0\": [{\"role\": \"user\", \"content\": \"a b\"}], \"messages_1\": [{\"role\": \"user\", \"content\": \"c d\"}], \"messages_0_target\": \"b\"}", "line 3: field 'messages_1_target': missing (the text whose tokens are counted).")]
     [InlineData("{\"messages_0\": [{\"role\": \"user\", \"content\": \"a b\"}], \"messages_1\": [{\"role\": \"user\", \"content\": \"c d\"}], \"messages_0_target\": \"\", \"messages_1_target\": \"d\"}", "line 3: field 'messages_0_target': expected a non-empty string.")]
     [InlineData("{\"messages_0\": [{\"role\": \"user\", \"content\": \"a b\"}], \"messages_1\": [{\"role\": \"user\", \"content\": \"c d\"}], \"messages_0_target\": \"b\", \"messages_1_target\": \"x\"}", "line 3: field 'messages_1_target': the target text does not occur in any message of 'messages_1'.")]
+    [InlineData("{\"messages_0\": [{\"role\": \"user\", \"content\": \"a b\", \"name\": \"x\"}], \"messages_1\": [{\"role\": \"user\", \"content\": \"c d\"}], \"messages_0_target\": \"b\", \"messages_1_target\": \"d\"}", "line 3: field 'messages_0[0]': unknown field 'name'; expected a message with only role and content.")]
     public void MalformedLineNamesLineAndField(string bad, string expected)
     {
         string path = Path.Combine(RepoPaths.TempDir("pairs-bad"), "p.jsonl");
@@ -38,6 +39,17 @@ public class PairedDatasetTests
         Assert.True(rows.MoveNext());
         var e = Assert.Throws<FormatException>(() => rows.MoveNext());
         Assert.StartsWith(path + ": " + expected, e.Message);
+    }
+
+    [Fact]
+    public void OtherTopLevelFieldsAreListedInOrderWithTheirFirstLineAndRowCount()
+    {
+        string path = Path.Combine(RepoPaths.TempDir("pairs-other"), "p.jsonl");
+        File.WriteAllText(path, Good + "\n" + Good.TrimEnd('}') + ", \"id\": 7, \"messages_O_target\": \"b\"}\n\n" + Good.TrimEnd('}') + ", \"id\": 8}\n");
+        Assert.Equal(3, PairedDataset.Read(path).Count());
+        var other = PairedDataset.OtherFields(path);
+        Assert.Equal([new IgnoredField("id", 2, 2), new IgnoredField("messages_O_target", 2, 1)], other);
+        Assert.Equal($"{path}: line 2: field 'messages_O_target' (in 1 rows) is not part of the pairs format; it is ignored.", other[1].Warning(path));
     }
 
     [Fact]
@@ -90,6 +102,7 @@ public class PairedDatasetTests
         Assert.Equal((15 + 11) / 2.0, s.MeanTargetChars0);
         Assert.Equal((15 + 18) / 2.0, s.MeanTargetChars1);
         Assert.Equal(1, s.IdenticalTargets);
+        Assert.Equal([new IgnoredField("source", 3, 1)], s.OtherFields);
         string empty = Path.Combine(RepoPaths.TempDir("pairs-empty"), "e.jsonl");
         File.WriteAllText(empty, "\n\n");
         Assert.Equal($"{empty}: no pairs (the file is empty or blank).", Assert.Throws<FormatException>(() => PairedDatasetSummary.Of(empty)).Message);

@@ -62,5 +62,15 @@ public class NpyFormatTests
         string shortData = Path.Combine(dir, "short.npy");
         File.WriteAllBytes(shortData, [.. NpyFormat.Header(NpyType.Int32, [4]), 1, 0, 0, 0]);
         Assert.Contains("needs 16 data bytes, the file has 4", Assert.Throws<InvalidDataException>(() => NpyArray.Load(shortData)).Message);
+        // A key beyond the three is refused (numpy's reader does the same); the padding keeps the header size.
+        string extraKey = Path.Combine(dir, "extra.npy");
+        var withKey = NpyFormat.Header(NpyType.Int32, [1]);
+        string text = Encoding.Latin1.GetString(withKey);
+        int end = text.IndexOf('}');
+        byte[] insert = Encoding.ASCII.GetBytes("'x': 1, ");
+        Array.Copy(withKey, end, withKey, end + insert.Length, withKey.Length - 1 - (end + insert.Length));   // shift into the space padding
+        insert.CopyTo(withKey, end);
+        File.WriteAllBytes(extraKey, [.. withKey, 1, 0, 0, 0]);
+        Assert.Equal($"{extraKey}: .npy header: unknown key 'x'; expected only 'descr', 'fortran_order' and 'shape'.", Assert.Throws<InvalidDataException>(() => NpyArray.Load(extraKey)).Message);
     }
 }

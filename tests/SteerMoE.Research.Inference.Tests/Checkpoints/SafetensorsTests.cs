@@ -117,6 +117,7 @@ public class SafetensorsTests
     [Theory]
     [InlineData("""{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}""", "needs 12 bytes")]
     [InlineData("""{"w":{"dtype":"Q4","shape":[4],"data_offsets":[0,16]}}""", "dtype 'Q4'")]
+    [InlineData("""{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16],"scale":2}}""", "tensor 'w': unknown field 'scale'; expected only dtype, shape, data_offsets.")]
     [InlineData("""{"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}}""", "non-negative")]
     [InlineData("""{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}""", "overlap")]
     [InlineData("""{"w":{"dtype":"F32","shape":[4]}}""", "data_offsets")]

@@ -20,6 +20,48 @@ public class ModelConfigTests
         Assert.Equal((experts, k, inter, renorm, 3, 64, 384), (c.ExpertCount, c.TopK, c.ExpertIntermediateSize, c.NormTopKProb, c.LayerCount, c.HiddenSize, c.VocabSize));
     }
 
+    [Theory]
+    [InlineData("olmoe")]
+    [InlineData("mixtral")]
+    [InlineData("qwen2_moe")]
+    [InlineData("qwen3_moe")]
+    [InlineData("phimoe")]
+    [InlineData("gpt_oss")]
+    [InlineData("gpt_oss_mxfp4")]
+    public void TransformersConfigsLeaveNoFieldUnread(string arch)
+    {
+        // Written by transformers' save_pretrained: every field is either read or known not to change inference.
+        Assert.Empty(ModelConfig.Load(RepoPaths.Fixture(arch)).UnreadFields);
+        Assert.Empty(ModelConfig.Load(RepoPaths.Get("models", "default")).Warnings);
+    }
+
+    [Fact]
+    public void FieldsNoReaderLooksAtAreWarnings()
+    {
+        var c = ModelConfig.Parse(Mixtral(""", "attn_logit_softcapping": 30.0, "use_cache": true, "moe_layer_freq": 2"""), "m/config.json");
+        Assert.Equal(["attn_logit_softcapping", "moe_layer_freq"], c.UnreadFields);
+        Assert.Equal("m/config.json: field 'attn_logit_softcapping' is not read by this project's MixtralForCausalLM; if it changes the forward pass, outputs will differ from the reference implementation.", c.Warnings[0]);
+        // Qwen's sliding-window fields count as read when use_sliding_window is off (they apply only when it is on).
+        var q = ModelConfig.Parse("""{"architectures": ["Qwen3MoeForCausalLM"], "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 10, "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8, "intermediate_size": 32, "rms_norm_eps": 1e-6, "max_position_embeddings": 64, "use_sliding_window": false, "sliding_window": 16, "max_window_layers": 2}""", "q/config.json");
+        Assert.Empty(q.UnreadFields);
+    }
+
+    [Fact]
+    public void GptOssSwigluLimitOtherThanSevenIsRefused()
+    {
+        string json = File.ReadAllText(Path.Combine(RepoPaths.Fixture("gpt_oss"), "config.json")).TrimEnd().TrimEnd('}');
+        Assert.Empty(ModelConfig.Parse(json + ", \"swiglu_limit\": 7.0, \"experts_per_token\": 2}", "g/config.json").UnreadFields);
+        var e = Assert.Throws<NotSupportedException>(() => ModelConfig.Parse(json + ", \"swiglu_limit\": 5.0}", "g/config.json"));
+        Assert.Equal("g/config.json: field 'swiglu_limit' = 5; only 7 is supported.", e.Message);
+    }
+
+    [Fact]
+    public void AnActivationOtherThanSiluIsRefused()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => ModelConfig.Parse(Mixtral(""", "hidden_act": "gelu" """), "m/config.json"));
+        Assert.Equal("m/config.json: field 'hidden_act': 'gelu' is not supported; expected silu.", e.Message);
+    }
+
     [Fact]
     public void GptOssLayerTypesAndYarn()
     {

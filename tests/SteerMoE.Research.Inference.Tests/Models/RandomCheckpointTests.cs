@@ -6,6 +6,15 @@ namespace SteerMoE.Research.Inference.Tests.Models;
 
 public class RandomCheckpointTests
 {
+    /// <summary>Every preset's config.json (the real models' fields) is read completely: no field is left unread.</summary>
+    [Fact]
+    public void PresetConfigsLeaveNoFieldUnread()
+    {
+        foreach (var (name, make) in RandomCheckpoint.Presets)
+            Assert.True(ModelConfig.Parse(make().ToJsonString(), name).UnreadFields.Count == 0,
+                name + ": " + string.Join(", ", ModelConfig.Parse(make().ToJsonString(), name).UnreadFields));
+    }
+
     /// <summary>The presets' configs, shrunk in width (real layouts, small numbers), load and run; the full shapes are exercised by bench.</summary>
     [Theory]
     [InlineData("olmoe-1b-7b")]
