@@ -13,8 +13,10 @@ public static class RankingAnalysis
     /// <summary>
     /// Group by layer: per layer (ascending), <c>experts</c> (rows), <c>a1</c>, <c>a2</c> (sums of the counts: k·N1
     /// and k·N2 when every expert of the layer is a row, since each token is routed to k experts), the mean of
-    /// <paramref name="scoreColumn"/> (<c>{score}_mean</c>, over the layer's rows in frame order) and its largest
-    /// magnitude (<c>{score}_max_abs</c>). The frame needs <c>layer</c>, <c>a1</c>, <c>a2</c> and the score column without nulls.
+    /// <paramref name="scoreColumn"/> (<c>{score}_mean</c>, over the layer's rows in frame order; for the risk
+    /// difference of a whole layer always 0 up to rounding, as its a1/N1 sum to k on both sides), the mean and the
+    /// largest of its magnitude (<c>{score}_mean_abs</c>, <c>{score}_max_abs</c>: how strongly the layer's experts
+    /// separate the behaviours). The frame needs <c>layer</c>, <c>a1</c>, <c>a2</c> and the score column without nulls.
     /// </summary>
     public static DataFrame ByLayer(DataFrame ranking, string scoreColumn = "risk_diff")
     {
@@ -26,12 +28,13 @@ public static class RankingAnalysis
             ranking.Columns[scoreColumn].Clone(), new DoubleDataFrameColumn("abs", score.Select(Math.Abs)));
         var sums = frame.GroupBy("layer").Sum("a1", "a2").OrderBy("layer");
         var counts = frame.GroupBy("layer").Count("a1").OrderBy("layer");
-        var means = frame.GroupBy("layer").Mean(scoreColumn).OrderBy("layer");
+        var means = frame.GroupBy("layer").Mean(scoreColumn, "abs").OrderBy("layer");
         var largest = frame.GroupBy("layer").Max("abs").OrderBy("layer");
         var experts = new Int32DataFrameColumn("experts", ((PrimitiveDataFrameColumn<long>)counts.Columns["a1"]).Select(v => (int)v!.Value));
         var mean = means.Columns[scoreColumn].Clone(); mean.SetName(scoreColumn + "_mean");
+        var meanAbs = means.Columns["abs"].Clone(); meanAbs.SetName(scoreColumn + "_mean_abs");
         var maxAbs = largest.Columns["abs"].Clone(); maxAbs.SetName(scoreColumn + "_max_abs");
-        return new DataFrame(sums.Columns["layer"], experts, sums.Columns["a1"], sums.Columns["a2"], mean, maxAbs);
+        return new DataFrame(sums.Columns["layer"], experts, sums.Columns["a1"], sums.Columns["a2"], mean, meanAbs, maxAbs);
     }
 
     /// <summary>

@@ -132,7 +132,7 @@ public class DetectionFrameTests
         var table = CountTable.Load(path);
         var ranking = ExpertRanking.Rank(table, DetectionMetric.Get("rd"));
         var byLayer = RankingAnalysis.ByLayer(ranking.ToDataFrame(), "risk_diff");
-        Assert.Equal(["layer", "experts", "a1", "a2", "risk_diff_mean", "risk_diff_max_abs"], byLayer.Columns.Select(c => c.Name));
+        Assert.Equal(["layer", "experts", "a1", "a2", "risk_diff_mean", "risk_diff_mean_abs", "risk_diff_max_abs"], byLayer.Columns.Select(c => c.Name));
         Assert.Equal(16, byLayer.Rows.Count);
         for (int l = 0; l < 16; l++)
         {
@@ -144,6 +144,7 @@ public class DetectionFrameTests
             // Mean and largest |RD| over the layer's experts, summed in ranking order as the frame holds them.
             var rows = ranking.Experts.Where(s => s.Counts.Layer == l).ToArray();
             Assert.Equal(rows.Select(s => s.RiskDifference).Average(), (double)byLayer.Columns["risk_diff_mean"][l]);
+            Assert.Equal(rows.Select(s => Math.Abs(s.RiskDifference)).Average(), (double)byLayer.Columns["risk_diff_mean_abs"][l]);
             Assert.Equal(rows.Max(s => Math.Abs(s.RiskDifference)), (double)byLayer.Columns["risk_diff_max_abs"][l]);
         }
         // With side totals equal, the layer's risk differences sum to (8 N1 / N1 - 8 N2 / N2) = 0 up to rounding.

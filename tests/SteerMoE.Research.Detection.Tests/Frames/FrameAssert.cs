@@ -53,3 +53,9 @@ public sealed class ReleasedTablesTheoryAttribute : TheoryAttribute
 {
     public ReleasedTablesTheoryAttribute() => Skip = ReleasedTables.SkipUnlessPresent();
 }
+
+/// <summary>A fact that needs the released tables; skipped when they are absent (fails under CI).</summary>
+public sealed class ReleasedTablesFactAttribute : FactAttribute
+{
+    public ReleasedTablesFactAttribute() => Skip = ReleasedTables.SkipUnlessPresent();
+}
