@@ -169,3 +169,58 @@ public class ExperimentFrameTests(SweepRun run) : IClassFixture<SweepRun>
         Assert.Contains(Score, e.Message);
     }
 }
+
+/// <summary>The sweep on a hand-written results.csv: which cells count, and the numbers by hand.</summary>
+public class ExpertSweepTests
+{
+    private const string Header = "key,metric,strategy,activate,deactivate,reverse,strength,seed,status,s.rate\n";
+
+    private static DataFrame Load(string rows)
+    {
+        string path = Path.Combine(RepoPaths.TempDir("sweep-hand"), "results.csv");
+        File.WriteAllText(path, Header + rows);
+        return ResultsFrame.Load(path);
+    }
+
+    [Fact]
+    public void SeedsWithoutAFiniteScoreAndUnfinishedCellsAreLeftOut()
+    {
+        var sweep = ExpertSweep.Summarise(Load(
+            "b0,none,baseline,0,0,false,1,0,done,0.9\n" +
+            "a,rd,authors,0,4,false,1,0,done,0.25\n" +
+            "b,rd,authors,0,4,false,1,1,done,0.5\n" +
+            "c,rd,authors,0,4,false,1,2,done,\n" +          // no score: not a seed of the mean
+            "d,rd,authors,0,4,false,1,3,done,nan\n" +       // nan: left out too
+            "e,rd,authors,0,4,false,1,4,failed,0\n" +      // not done
+            "f,rd,authors,0,4,true,1,0,done,1\n" +         // reversed: its own group
+            "g,rd,authors,2,2,false,1,0,done,0.75\n" +     // both directions
+            "h,rd,authors,2,0,false,1,0,done,0.125\n"), "s.rate");
+        Assert.Equal(4, sweep.Rows.Count);
+        // Sorted: reverse false before true; within it direction activate, both, deactivate.
+        Assert.Equal(["activate", "both", "deactivate", "deactivate"], sweep.Columns["direction"].Cast<string>());
+        Assert.Equal([2, 4, 4, 4], sweep.Columns["steered_experts"].Cast<int?>().Select(v => v!.Value));
+        Assert.Equal([false, false, false, true], sweep.Columns["reverse"].Cast<bool?>().Select(v => v!.Value));
+        Assert.Equal([1, 1, 2, 1], sweep.Columns["seeds"].Cast<int?>().Select(v => v!.Value));
+        Assert.Equal([0.125, 0.75, 0.375, 1], FrameAssert.Doubles(sweep, "mean"));
+        Assert.Equal([0.125, 0.75, 0.25, 1], FrameAssert.Doubles(sweep, "low"));
+        Assert.Equal([0.125, 0.75, 0.5, 1], FrameAssert.Doubles(sweep, "high"));
+    }
+
+    [Fact]
+    public void ARunWithNoFinishedSteeredCellGivesAnEmptySweep()
+    {
+        var sweep = ExpertSweep.Summarise(Load("b0,none,baseline,0,0,false,1,0,done,0.9\na,rd,authors,0,4,false,1,0,pending,\n"), "s.rate");
+        Assert.Equal(0, sweep.Rows.Count);
+        Assert.Equal(["metric", "strategy", "reverse", "strength", "direction", "steered_experts", "seeds", "mean", "low", "high"], sweep.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void RecordsOfCellsWithSeveralStrengthsAskForOne()
+    {
+        var results = Load("a,rd,authors,0,4,false,1,0,done,0.25\nb,rd,authors,0,4,false,0.5,0,done,0.5\n");
+        var e = Assert.Throws<ArgumentException>(() => ExpertSweep.Records(results, "s.rate", null, "rd"));
+        Assert.Contains("strengths 1, 0.5", e.Message);
+        var records = ExpertSweep.Records(results, "s.rate", null, "rd", strength: 0.5);
+        Assert.Equal(new AblationRecord("deactivate", 4, 0, 0.5, double.NaN), Assert.Single(records));
+    }
+}

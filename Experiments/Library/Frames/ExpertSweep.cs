@@ -51,6 +51,9 @@ public static class ExpertSweep
         var score = steered.Columns.GetDoubleColumn(scoreColumn);
         var scored = steered.Filter(new BooleanDataFrameColumn("finite", score.Select(v => v is double x && double.IsFinite(x))));
         var keys = new[] { "metric", "strategy", "reverse", "strength", "direction", "steered_experts" };
+        if (scored.Rows.Count == 0)   // 0.24.0's GroupBy of no rows drops the aggregated columns: build the empty summary here
+            return new DataFrame(keys.Select(k => scored.Columns[k].Clone()).Concat<DataFrameColumn>(
+                [new Int32DataFrameColumn("seeds"), new DoubleDataFrameColumn("mean"), new DoubleDataFrameColumn("low"), new DoubleDataFrameColumn("high")]));
         // DataFrame groups by one column: the group is the text of all keys.
         scored.Columns.Add(new StringDataFrameColumn("group", Enumerable.Range(0, (int)scored.Rows.Count)
             .Select(r => string.Join("\u001f", keys.Select(k => Convert.ToString(scored.Columns[k][r], CultureInfo.InvariantCulture))))));
