@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SteerMoE.Research.Detection.Tests.Frames;
 using SteerMoE.Research.Tests;
 
 namespace SteerMoE.Research.Experiments.Tests;
@@ -67,6 +68,61 @@ public static class ExpectedExampleOutput
         "plan toward words:  activate L1E2 L2E1; deactivate L1E0 L2E4",
         "figures: rd-heatmap.counting.svg, scatter.counting.risk_diff-vs-log_odds_ratio.svg, top-experts-per-layer.svg, figures.html",
     ];
+
+    public static readonly string[] DataFrames =
+    [
+        "counts frame: 32 rows; layer Int32, expert Int32, a1 Int64, d1 Int64, a2 Int64, d2 Int64",
+        "ranking frame: 32 rows x 27 columns; top 3 by |rd|:",
+        "  rank 1: L2E1  rd -0.894  log-or -8.718  log10 Fisher p -164.5",
+        "  rank 2: L2E4  rd +0.782  log-or +7.873  log10 Fisher p -129.2",
+        "  rank 3: L1E2  rd -0.480  log-or -6.518  log10 Fisher p -64.9",
+        "by layer (experts, a1 / N1 = k, mean and max |rd|):",
+        "  layer 0: 8 experts, k = 2, mean 0.110, max 0.313",
+        "  layer 1: 8 experts, k = 2, mean 0.146, max 0.480",
+        "  layer 2: 8 experts, k = 2, mean 0.308, max 0.894",
+        "  layer 3: 8 experts, k = 2, mean 0.174, max 0.267",
+        "top 10 by rd per layer (+/-): L0 3/1  L1 1/1  L2 3/4  L3 3/4",
+        "top-10 rd vs log-or: 5 shared, Jaccard 0.333",
+        "top-10 rd vs fisher: 8 shared, Jaccard 0.667",
+        "top-10 log-or vs fisher: 6 shared, Jaccard 0.429",
+        "top-100 rd vs log-or: 32 shared, Jaccard 1.000",
+        "top-100 rd vs fisher: 32 shared, Jaccard 1.000",
+        "top-100 log-or vs fisher: 32 shared, Jaccard 1.000",
+    ];
+
+    /// <summary>DataFrames.cs on the authors' released faithfulness table of OLMoE-1B-7B-0125-Instruct (not shipped; read in place).</summary>
+    public static readonly string[] DataFramesReleasedFaithfulness =
+    [
+        "counts frame: 1024 rows; layer Int32, expert Int32, a1 Int64, d1 Int64, a2 Int64, d2 Int64",
+        "ranking frame: 1024 rows x 27 columns; top 3 by |rd|:",
+        "  rank 1: L0E6  rd -0.693  log-or -3.421  log10 Fisher p -38660.0",
+        "  rank 2: L7E30  rd +0.484  log-or +8.729  log10 Fisher p -30144.4",
+        "  rank 3: L9E35  rd +0.458  log-or +4.662  log10 Fisher p -26119.4",
+        "by layer (experts, a1 / N1 = k, mean and max |rd|):",
+        "  layer 0: 64 experts, k = 8, mean 0.041, max 0.693",
+        "  layer 1: 64 experts, k = 8, mean 0.015, max 0.041",
+        "  layer 2: 64 experts, k = 8, mean 0.014, max 0.089",
+        "  layer 3: 64 experts, k = 8, mean 0.019, max 0.244",
+        "  layer 4: 64 experts, k = 8, mean 0.020, max 0.200",
+        "  layer 5: 64 experts, k = 8, mean 0.022, max 0.165",
+        "  layer 6: 64 experts, k = 8, mean 0.025, max 0.134",
+        "  layer 7: 64 experts, k = 8, mean 0.035, max 0.484",
+        "  layer 8: 64 experts, k = 8, mean 0.039, max 0.376",
+        "  layer 9: 64 experts, k = 8, mean 0.030, max 0.458",
+        "  layer 10: 64 experts, k = 8, mean 0.014, max 0.139",
+        "  layer 11: 64 experts, k = 8, mean 0.022, max 0.135",
+        "  layer 12: 64 experts, k = 8, mean 0.018, max 0.170",
+        "  layer 13: 64 experts, k = 8, mean 0.020, max 0.070",
+        "  layer 14: 64 experts, k = 8, mean 0.018, max 0.100",
+        "  layer 15: 64 experts, k = 8, mean 0.029, max 0.110",
+        "top 10 by rd per layer (+/-): L0 1/3  L1 0/0  L2 0/0  L3 1/0  L4 1/1  L5 1/0  L6 0/1  L7 1/1  L8 3/2  L9 1/1  L10 0/0  L11 0/1  L12 1/0  L13 0/0  L14 0/0  L15 0/0",
+        "top-10 rd vs log-or: 5 shared, Jaccard 0.333",
+        "top-10 rd vs fisher: 8 shared, Jaccard 0.667",
+        "top-10 log-or vs fisher: 6 shared, Jaccard 0.429",
+        "top-100 rd vs log-or: 50 shared, Jaccard 0.333",
+        "top-100 rd vs fisher: 76 shared, Jaccard 0.613",
+        "top-100 log-or vs fisher: 73 shared, Jaccard 0.575",
+    ];
 }
 
 /// <summary>
@@ -104,6 +160,20 @@ public class ExamplesTests
         Assert.Contains("<svg", heatmap);
         Assert.Contains("</svg>", heatmap);
         Directory.Delete(outDir, true);
+    }
+
+    [Fact]
+    public void DataFrames_groups_the_count_table_by_layer_and_by_metric()
+    {
+        var result = RunExample("DataFrames.cs", RepoPaths.Get("examples", "data", "counting.counts.csv"));
+        AssertPrinted(ExpectedExampleOutput.DataFrames, result);
+    }
+
+    [ReleasedTablesFact]
+    public void DataFrames_reads_the_authors_released_table_as_it_is()
+    {
+        var result = RunExample("DataFrames.cs", ReleasedTables.Faithfulness);
+        AssertPrinted(ExpectedExampleOutput.DataFramesReleasedFaithfulness, result);
     }
 
     /// <summary>The program's output, from its first expected line on, must be exactly the expected lines.</summary>
