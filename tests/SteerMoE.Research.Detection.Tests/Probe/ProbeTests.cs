@@ -15,12 +15,18 @@ public class ProbeTests(ITestOutputHelper output)
 {
     /// <summary>Per-pair counts of a detection run of models/default on tools/default-model/data/{behaviour}.pairs.jsonl (once per test process).</summary>
     private static readonly Dictionary<string, Lazy<PairCounts>> DefaultRuns = new[] { "counting", "faithfulness", "safety" }.ToDictionary(b => b, b => new Lazy<PairCounts>(() =>
+        PairCountsFile.Load(DefaultRunDirectory(b))));
+
+    /// <summary>The folder of that detection run (counted once per process and behaviour).</summary>
+    private static string DefaultRunDirectory(string behaviour) => DefaultRunDirectories[behaviour].Value;
+
+    private static readonly Dictionary<string, Lazy<string>> DefaultRunDirectories = new[] { "counting", "faithfulness", "safety" }.ToDictionary(b => b, b => new Lazy<string>(() =>
     {
         string dir = RepoPaths.TempDir("probe-" + b);
         using var model = MoeModel.Load(RepoPaths.Get("models", "default"));
         var result = RoutingCollector.Collect(model, RepoPaths.Get("tools", "default-model", "data", b + ".pairs.jsonl"), dir, new CollectionOptions());
         Assert.True(result.Completed);
-        return PairCountsFile.Load(dir);
+        return dir;
     }));
 
     /// <summary>models/default/planted_experts.json: (layer, expert, +1 for side 1 / −1 for side 2) of a behaviour.</summary>
@@ -114,6 +120,49 @@ public class ProbeTests(ITestOutputHelper output)
             .Concat(s2.Select(s => new Scored { Label = false, Score = (float)s, PredictedLabel = s > 0.5 })));
         double expected = ml.BinaryClassification.EvaluateNonCalibrated(view).AreaUnderRocCurve;
         Assert.Equal(expected, RocAuc.Paired(s1, s2).Auc, 6);
+    }
+
+    /// <summary>
+    /// The IDataView entry point in a user's own ML.NET pipeline: the run folder's features, a train/test split that keeps
+    /// both sides of a pair on one side of it (sampling key Pair), ML.NET's own normaliser and SDCA logistic regression;
+    /// ML.NET's evaluator gives a held-out AUC above 0.95 on counting, and the split holds no pair in both parts.
+    /// </summary>
+    [Fact]
+    public void RoutingFeaturesFromARunFolderServeAUsersOwnPipeline()
+    {
+        var ml = new MLContext(seed: 1);
+        var context = new SteerMoEContext(0);
+        var data = context.Detection.LoadRoutingFeatures(ml, DefaultRunDirectory("counting"));
+        Assert.Equal(2 * DefaultRuns["counting"].Value.PairCount, data.GetColumn<int>(RoutingFeatures.PairColumn).Count());
+        var split = ml.Data.TrainTestSplit(data, testFraction: 0.3, samplingKeyColumnName: RoutingFeatures.PairColumn, seed: 1);
+        var trainPairs = split.TrainSet.GetColumn<int>(RoutingFeatures.PairColumn).ToHashSet();
+        var testPairs = split.TestSet.GetColumn<int>(RoutingFeatures.PairColumn).ToArray();
+        Assert.NotEmpty(testPairs);
+        Assert.DoesNotContain(testPairs, trainPairs.Contains);
+        var model = ml.Transforms.NormalizeMinMax(RoutingFeatures.FeaturesColumn)
+            .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(RoutingFeatures.LabelColumn, RoutingFeatures.FeaturesColumn))
+            .Fit(split.TrainSet);
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet), RoutingFeatures.LabelColumn);
+        output.WriteLine($"counting, SDCA on a pair-grouped 70/30 split: held-out AUC {metrics.AreaUnderRocCurve:F4}");
+        Assert.True(metrics.AreaUnderRocCurve > 0.95, $"AUC {metrics.AreaUnderRocCurve}");
+    }
+
+    /// <summary>
+    /// The catalog's probe draws its folds from the context stream <c>detection/probe-folds</c>: the same seed gives the
+    /// same folds and weights, another seed other folds.
+    /// </summary>
+    [Fact]
+    public void CatalogProbeFoldsFollowTheContextSeed()
+    {
+        var counts = DefaultRuns["safety"].Value;
+        var a = new SteerMoEContext(3).Detection.Probe(counts);
+        var b = new SteerMoEContext(3).Detection.Probe(counts);
+        var c = new SteerMoEContext(4).Detection.Probe(counts);
+        Assert.Equal(a.Fold, b.Fold);
+        Assert.Equal(a.Weights, b.Weights);
+        Assert.Equal(a.CrossValidated, b.CrossValidated);
+        Assert.NotEqual(a.Fold, c.Fold);
+        Assert.Equal(ProbeFolds.Assign(counts.PairCount, 5, new SteerMoEContext(3).CreateRandom("detection/probe-folds")), a.Fold);
     }
 
     private sealed class Scored
