@@ -41,7 +41,8 @@ public static class PairCountsFile
     /// </summary>
     public static PairCounts Load(string runDirectory)
     {
-        bool file = File.Exists(runDirectory);
+        // A path ending in .npy is the file even when it is missing (the error then names it, not NAME.npy/pair_counts.npy).
+        bool file = File.Exists(runDirectory) || runDirectory.EndsWith(".npy", StringComparison.Ordinal);
         string countsPath = file ? runDirectory : Path.Combine(runDirectory, CountsName);
         string tokensPath = Path.Combine(file ? Path.GetDirectoryName(Path.GetFullPath(runDirectory))! : runDirectory, TokensName);
         if (!File.Exists(countsPath)) throw new FileNotFoundException($"{countsPath}: no such file (expected the per-pair counts a detect run writes).", countsPath);

@@ -9,8 +9,8 @@ namespace SteerMoE.Research.Detection.Frames;
 /// <summary>
 /// A ranking (ranking.csv, docs/CONTRACTS.md §5.4, §6) as a <see cref="DataFrame"/>: one row per expert, best
 /// first, with ranking.csv's columns in its order: <c>layer</c>, <c>expert</c> (int), the counts (long), every
-/// statistic (double), the pair-level columns (double, null where ranking.csv leaves them empty: not computed;
-/// pandas reads those as NaN) and <c>rank</c> (int, 1-based).
+/// statistic (double), the pair-level columns and <c>probe_weight</c> (double, null where ranking.csv leaves them
+/// empty: not computed; pandas reads those as NaN) and <c>rank</c> (int, 1-based).
 /// </summary>
 public static class RankingFrame
 {
@@ -19,7 +19,7 @@ public static class RankingFrame
     {
         "layer" or "expert" or "rank" => new FrameColumn(name, FrameColumnType.Int32),
         _ when CountTable.RequiredColumns.Contains(name) => new FrameColumn(name, FrameColumnType.Int64),
-        _ when PairLevelStatistics.Columns.Contains(name) => new FrameColumn(name, FrameColumnType.Double, Nullable: true),
+        _ when PairLevelStatistics.Columns.Contains(name) || name == "probe_weight" => new FrameColumn(name, FrameColumnType.Double, Nullable: true),
         _ => new FrameColumn(name, FrameColumnType.Double),
     }).ToArray());
 
@@ -46,6 +46,7 @@ public static class RankingFrame
         var cells = experts.Select(s => ranking.PairLevel?.Cells(s.Counts.Layer, s.Counts.Expert)).ToArray();
         for (int c = 0; c < PairLevelStatistics.Columns.Length; c++)
             columns.Add(new DoubleDataFrameColumn(PairLevelStatistics.Columns[c], cells.Select(row => row == null || row[c].Length == 0 ? (double?)null : ParseCell(row[c]))));
+        columns.Add(new DoubleDataFrameColumn("probe_weight", experts.Select(s => double.IsNaN(s.ProbeWeight) ? (double?)null : s.ProbeWeight)));
         columns.Add(new Int32DataFrameColumn("rank", Enumerable.Range(1, experts.Count)));
         return new DataFrame(columns);
     }

@@ -75,6 +75,25 @@ public sealed class PairCounts
             new ExpertCounts(k / Experts, k % Experts, a1[k], n1 - a1[k], a2[k], n2 - a2[k])), source);
     }
 
+    /// <summary>
+    /// A copy with the two sides of each pair swapped with probability 1/2 (one draw of <paramref name="random"/> per pair,
+    /// in pair order): the labels shuffled within pairs, for null checks of a detector.
+    /// </summary>
+    public PairCounts WithSidesPermuted(Random random)
+    {
+        var result = new PairCounts(PairCount, Layers, Experts);
+        for (int p = 0; p < PairCount; p++)
+        {
+            bool swap = random.Next(2) == 1;
+            for (int side = 1; side <= 2; side++)
+            {
+                int from = swap ? 3 - side : side;
+                result.Add(p, side, Tokens(p, from), Activations(p, from));
+            }
+        }
+        return result;
+    }
+
     private int SideIndex(int pair, int side)
     {
         if ((uint)pair >= (uint)PairCount) throw new ArgumentOutOfRangeException(nameof(pair), $"pair {pair}: expected 0..{PairCount - 1}.");

@@ -14,7 +14,19 @@ public sealed record DetectionMetric(string Id, string Column, string Meaning, F
         new("log-or-raw", "log_odds_ratio_raw", "log odds ratio without correction (±inf or nan with a zero cell)", s => s.LogOddsRatioRaw),
         new("log-rr", "log_relative_risk", "log relative risk log((a1/n1)/(a2/n2)) (±inf or nan with a zero activation count)", s => s.LogRelativeRisk),
         new("fisher", "fisher_log10_p", "log10 of the two-sided Fisher exact p-value (most significant first)", s => s.FisherLog10P),
+        new("probe", "probe_weight", "weight of the expert's standardised routing share in the L1 logistic-regression probe of side 1 vs side 2 (Detection/Probe; needs the per-pair counts)",
+            s => s.ProbeWeight) { NeedsPairCounts = true },
     ];
+
+    /// <summary>
+    /// True when the score is not a function of the pooled counts but of the per-pair counts of a detect run
+    /// (pair_counts.npy): it is computed only where they are given.
+    /// </summary>
+    public bool NeedsPairCounts { get; init; }
+
+    /// <summary>The error for a metric that needs the per-pair counts where none were given; <paramref name="flag"/> names the option that gives them.</summary>
+    public ArgumentException MissingPairCounts(string option = "--metric", string flag = "--pair-counts") =>
+        new($"{option} {Id}: the {Column} column is computed from the per-pair counts of a detect run (RUN_DIR/pair_counts.npy, with pair_tokens.npy beside it); give {flag} RUN_DIR/pair_counts.npy.");
 
     /// <summary>The metric with this id; an error listing the known ids otherwise.</summary>
     public static DetectionMetric Get(string id, string option = "--metric") =>

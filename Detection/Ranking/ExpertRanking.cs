@@ -2,6 +2,7 @@ using System.Globalization;
 using SteerMoE.Research.Data.Counts;
 using SteerMoE.Research.Data.Tables;
 using SteerMoE.Research.Detection.Pairs;
+using SteerMoE.Research.Detection.Probe;
 
 namespace SteerMoE.Research.Detection.Ranking;
 
@@ -13,7 +14,8 @@ public sealed class ExpertRanking
 {
     /// <summary>
     /// ranking.csv's columns: the counts columns, then the statistics of the count table, then the pair-level ones
-    /// (<see cref="PairLevelStatistics.Columns"/>, empty unless given), then the 1-based rank.
+    /// (<see cref="PairLevelStatistics.Columns"/>, empty unless given), then the probe's weight (empty unless the probe
+    /// was fitted), then the 1-based rank.
     /// </summary>
     public static readonly string[] Columns =
     [
@@ -22,13 +24,16 @@ public sealed class ExpertRanking
         "log_odds_ratio", "log_odds_ratio_lo", "log_odds_ratio_hi", "log_odds_ratio_raw",
         "log_relative_risk", "log_relative_risk_lo", "log_relative_risk_hi",
         "fisher_p", "fisher_log10_p", "fisher_q",
-        .. PairLevelStatistics.Columns, "rank",
+        .. PairLevelStatistics.Columns, "probe_weight", "rank",
     ];
 
-    private ExpertRanking(DetectionMetric metric, IReadOnlyList<ExpertStatistics> ordered, string source, PairLevelStatistics? pairLevel = null)
+    private ExpertRanking(DetectionMetric metric, IReadOnlyList<ExpertStatistics> ordered, string source, PairLevelStatistics? pairLevel = null, ProbeResult? probe = null)
     {
-        Metric = metric; Experts = ordered; Source = source; PairLevel = pairLevel;
+        Metric = metric; Experts = ordered; Source = source; PairLevel = pairLevel; Probe = probe;
     }
+
+    /// <summary>The probe whose weights fill probe_weight, or null (then empty in ranking.csv).</summary>
+    public ProbeResult? Probe { get; }
 
     /// <summary>The pair-level columns, or null (then empty in ranking.csv).</summary>
     public PairLevelStatistics? PairLevel { get; }
@@ -39,7 +44,7 @@ public sealed class ExpertRanking
         var last = Experts.Max(s => (s.Counts.Layer, s.Counts.Expert));
         if (pairLevel.Layers * pairLevel.Experts != Experts.Count || last.Layer >= pairLevel.Layers || last.Expert >= pairLevel.Experts)
             throw new ArgumentException($"{Source}: {Experts.Count} experts; the pair-level statistics are of {pairLevel.Layers} layers × {pairLevel.Experts} experts.");
-        return new ExpertRanking(Metric, Experts, Source, pairLevel);
+        return new ExpertRanking(Metric, Experts, Source, pairLevel, Probe);
     }
 
     /// <summary>The metric the experts are ordered by.</summary>
@@ -51,11 +56,26 @@ public sealed class ExpertRanking
 
     /// <summary>Ranks already computed statistics by <paramref name="metric"/>.</summary>
     public static ExpertRanking Rank(IReadOnlyList<ExpertStatistics> statistics, DetectionMetric metric, string source = "count table") =>
-        new(metric, Order(statistics.Select(metric.Magnitude).ToArray()).Select(i => statistics[i]).ToArray(), source);
+        Rank(statistics, metric, source, null);
+
+    private static ExpertRanking Rank(IReadOnlyList<ExpertStatistics> statistics, DetectionMetric metric, string source, ProbeResult? probe)
+    {
+        if (metric.NeedsPairCounts && statistics.Any(s => double.IsNaN(metric.Score(s)))) throw metric.MissingPairCounts();
+        return new(metric, Order(statistics.Select(metric.Magnitude).ToArray()).Select(i => statistics[i]).ToArray(), source, null, probe);
+    }
 
     /// <summary>Computes every statistic of <paramref name="table"/> and ranks by <paramref name="metric"/>.</summary>
-    public static ExpertRanking Rank(CountTable table, DetectionMetric metric) =>
-        Rank(ExpertStatistics.Compute(table), metric, table.Source);
+    public static ExpertRanking Rank(CountTable table, DetectionMetric metric) => Rank(table, metric, null);
+
+    /// <summary>
+    /// As <see cref="Rank(CountTable, DetectionMetric)"/>, with probe_weight from <paramref name="probe"/> (fitted on the
+    /// per-pair counts of the same run); <c>probe</c> as the metric needs it.
+    /// </summary>
+    public static ExpertRanking Rank(CountTable table, DetectionMetric metric, ProbeResult? probe)
+    {
+        var statistics = ExpertStatistics.Compute(table);
+        return Rank(probe is null ? statistics : ExpertStatistics.WithProbe(statistics, probe), metric, table.Source, probe);
+    }
 
     /// <summary>
     /// Indices of <paramref name="keys"/> by key descending, ties by index: for items sorted by layer, then
@@ -82,7 +102,7 @@ public sealed class ExpertRanking
                 F(s.LogOddsRatio), F(s.LogOddsRatioLow), F(s.LogOddsRatioHigh), F(s.LogOddsRatioRaw),
                 F(s.LogRelativeRisk), F(s.LogRelativeRiskLow), F(s.LogRelativeRiskHigh),
                 F(s.FisherP), F(s.FisherLog10P), F(s.FisherQ),
-                .. PairLevel?.Cells(c.Layer, c.Expert) ?? Empty, I(i + 1),
+                .. PairLevel?.Cells(c.Layer, c.Expert) ?? Empty, double.IsNaN(s.ProbeWeight) ? "" : F(s.ProbeWeight), I(i + 1),
             ]);
         }
         return new CsvTable(Columns, rows, Source);

@@ -19,6 +19,7 @@ public sealed class ExpertRanking
     {
         ["rd"] = "risk_diff",
         ["log-or"] = "log_odds_ratio",
+        ["probe"] = "probe_weight",   // positive = the expert's share predicts side 1, as RD > 0
     };
 
     /// <summary>Builds a ranking; (layer, expert) must be unique, indices >= 0, scores not NaN.</summary>
@@ -53,7 +54,7 @@ public sealed class ExpertRanking
     /// <summary>1 + the largest expert index present.</summary>
     public int ExpertCount { get; }
 
-    /// <summary>Maps a metric id (<c>rd</c>, <c>log-or</c>) to its column; any other text is taken as a column name.</summary>
+    /// <summary>Maps a metric id (<c>rd</c>, <c>log-or</c>, <c>probe</c>) to its column; any other text is taken as a column name.</summary>
     public static string ColumnForMetric(string metric) =>
         MetricColumns.TryGetValue(metric, out var column) ? column : metric;
 
@@ -78,6 +79,9 @@ public sealed class ExpertRanking
             long l = table.Int64(r, layer), e = table.Int64(r, expert);
             if (l is < 0 or > int.MaxValue || e is < 0 or > int.MaxValue)
                 throw new FormatException($"{table.Source}: line {r + 2}: layer {l}, expert {e}: expected indices >= 0.");
+            if (table.Text(r, score).Trim().Length == 0)
+                throw new FormatException($"{table.Source}: line {r + 2}, column '{scoreColumn}': empty (not computed for this ranking)" +
+                    (scoreColumn == "probe_weight" ? "; write the ranking with `rank --metric probe --pair-counts RUN_DIR/pair_counts.npy`." : "."));
             double s = table.Double(r, score);
             if (double.IsNaN(s)) throw new FormatException($"{table.Source}: line {r + 2}, column '{scoreColumn}': nan; a ranking needs a score for every expert.");
             double qv = double.NaN;

@@ -60,7 +60,7 @@ public class CatalogTests
     {
         var dir = RepoPaths.TempDir("rank-metric");
         var e = Assert.Throws<ArgumentException>(() => new SteerMoEContext().Detection.RankFile(Write(dir, "counts.csv", Counts), "risk", Path.Combine(dir, "r.csv")));
-        Assert.Contains("known ids: rd, log-or, log-or-raw, log-rr, fisher", e.Message);
+        Assert.Contains("known ids: rd, log-or, log-or-raw, log-rr, fisher, probe", e.Message);
         var context = new SteerMoEContext();
         var table = context.Data.LoadCounts(Path.Combine(dir, "counts.csv"));
         Assert.Throws<ArgumentException>(() => context.Detection.CompareMetrics(table, "rd,nope", [10]));

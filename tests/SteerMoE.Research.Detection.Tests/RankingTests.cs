@@ -79,7 +79,7 @@ public class RankingTests
     {
         var e = Assert.Throws<ArgumentException>(() => DetectionMetric.Get("odds"));
         Assert.Contains("'odds'", e.Message);
-        Assert.Contains("rd, log-or, log-or-raw, log-rr, fisher", e.Message);
+        Assert.Contains("rd, log-or, log-or-raw, log-rr, fisher, probe", e.Message);
         Assert.Throws<ArgumentException>(() => DetectionMetric.ParseList("rd,rd"));
         Assert.Throws<ArgumentException>(() => DetectionMetric.ParseList(" , "));
     }

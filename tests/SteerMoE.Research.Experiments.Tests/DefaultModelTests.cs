@@ -38,7 +38,7 @@ public class DefaultModelTests
     /// models/default/planted_experts.json (written by tools/default-model/train.py --route-hint): per hinted layer, the
     /// expert each behaviour's answers were routed through in training. Returns (layer, expert) of "{behaviour}/{side}".
     /// </summary>
-    private static (int Layer, int Expert)[] Planted(string behaviour, int side)
+    internal static (int Layer, int Expert)[] Planted(string behaviour, int side)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Model, "planted_experts.json")));
         int group = doc.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetString()).ToList().IndexOf($"{behaviour}/{side}");

@@ -24,7 +24,7 @@ internal static class DetectCommand
         var routingLog = new Option<bool>("--routing-log") { Description = "also write every token's router logits and top-k as .npy arrays into RUN_DIR/routing-log" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or its folder (with the chat template) when not in --model" };
         var every = new Option<int>("--checkpoint-every") { Description = "write checkpoint.json after this many pairs", DefaultValueFactory = _ => 64 };
-        var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …)", DefaultValueFactory = _ => "rd" };
+        var metric = new Option<string>("--metric") { Description = "the metric ranking.csv is ordered by (rd, log-or, …; probe also writes probe.csv and probe.json)", DefaultValueFactory = _ => "rd" };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "stop after this many pairs in total (checkpointed; finish with --resume)" };
         var pairFlags = new PairInferenceFlags();
         var arithmetic = TraceCommand.ExpertArithmeticOption();

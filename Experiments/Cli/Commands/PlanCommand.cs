@@ -13,7 +13,7 @@ internal static class PlanCommand
         var activate = new Option<int>("--activate") { Description = "N: experts to activate (per layer with --strategy per-layer)", DefaultValueFactory = _ => 0 };
         var deactivate = new Option<int>("--deactivate") { Description = "M: experts to deactivate (per layer with --strategy per-layer)", DefaultValueFactory = _ => 0 };
         var reverse = new Option<bool>("--reverse") { Description = "flip the score's sign first: steer toward behaviour 2 (messages_1)" };
-        var metric = new Option<string>("--metric") { Description = "rd (risk_diff), log-or (log_odds_ratio) or any column of the ranking", DefaultValueFactory = _ => "rd" };
+        var metric = new Option<string>("--metric") { Description = "rd (risk_diff), log-or (log_odds_ratio), probe (probe_weight, from rank --metric probe) or any column of the ranking", DefaultValueFactory = _ => "rd" };
         var strategy = new Option<string>("--strategy") { Description = "authors | per-layer | significant | bottom | random", DefaultValueFactory = _ => "authors" };
         var cap = new Option<int?>("--cap") { Description = "K: at most K activations per layer (the model's num_experts_per_tok)" };
         var model = new Option<string?>("--model") { Description = "a Hugging Face model folder: k, layers and experts from its config.json; the plan is checked against it" };

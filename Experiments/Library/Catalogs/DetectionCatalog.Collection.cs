@@ -5,6 +5,7 @@ using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Pairs;
 using SteerMoE.Research.Detection.Collection;
 using SteerMoE.Research.Detection.Pairs;
+using SteerMoE.Research.Detection.Probe;
 using SteerMoE.Research.Detection.Ranking;
 using SteerMoE.Research.Inference;
 using SteerMoE.Research.Inference.Models;
@@ -69,8 +70,16 @@ public sealed partial class DetectionCatalog
         var pairLevel = pairInference.Resamples == 0
             ? new PairLevelStatistics(result.Counts.Layers, result.Counts.Experts, result.PairedT, null, null, pairInference.StabilityTop)
             : PairLevel(PairCountsFile.Load(runDirectory), result.PairedT, pairInference);
-        ExpertRanking.Rank(table, metric).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
+        // --metric probe: the probe on this run's pair counts (probe.csv, probe.json beside ranking.csv).
+        var probe = metric.NeedsPairCounts ? Probe(PairCountsFile.Load(runDirectory)) : null;
+        ExpertRanking.Rank(table, metric, probe).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
         files.Add(RankingFileName);
+        if (probe != null)
+        {
+            probe.Save(runDirectory, _context.Seed);
+            files.Add(ProbeResult.CsvName);
+            files.Add(ProbeResult.SummaryName);
+        }
         files.Add(PairCountsFile.CountsName);
         files.Add(PairCountsFile.TokensName);
         PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), result.PairedT.ExportState(), result.MatchedPairs);

@@ -158,7 +158,10 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         foreach (string metric in spec.Metrics)
         {
             string rankingPath = Path.Combine(run.Directory, $"ranking.{metric}.csv");
-            run.Context.Detection.RankFile(countsPath, metric, rankingPath);
+            // probe: fitted on the detection's per-pair counts (probe.csv, probe.json in the run folder).
+            if (Detection.Ranking.DetectionMetric.Get(metric).NeedsPairCounts)
+                run.Context.Detection.RankFileWithProbe(countsPath, metric, rankingPath, Path.Combine(detectionDir, Detection.Collection.PairCountsFile.CountsName));
+            else run.Context.Detection.RankFile(countsPath, metric, rankingPath);
             _rankings[metric] = run.Context.Steering.LoadRanking(rankingPath, metric, spec.Strategies.Contains("significant") ? "fisher_q" : null);
         }
         _neutral = _options.NeutralTextPath is { } neutral

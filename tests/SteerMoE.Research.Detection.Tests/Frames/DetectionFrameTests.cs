@@ -208,8 +208,8 @@ public class DetectionFrameTests
         return path;
     }
 
-    private const string Ranking = "layer,expert,a1,d1,a2,d2,risk_diff,risk_diff_lo,risk_diff_hi,log_odds_ratio,log_odds_ratio_lo,log_odds_ratio_hi,log_odds_ratio_raw,log_relative_risk,log_relative_risk_lo,log_relative_risk_hi,fisher_p,fisher_log10_p,fisher_q,paired_t,paired_t_df,paired_t_p,perm_p,risk_diff_boot_lo,risk_diff_boot_hi,top_n_stability,rank\n" +
-        "0,1,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,1\n";
+    private const string Ranking = "layer,expert,a1,d1,a2,d2,risk_diff,risk_diff_lo,risk_diff_hi,log_odds_ratio,log_odds_ratio_lo,log_odds_ratio_hi,log_odds_ratio_raw,log_relative_risk,log_relative_risk_lo,log_relative_risk_hi,fisher_p,fisher_log10_p,fisher_q,paired_t,paired_t_df,paired_t_p,perm_p,risk_diff_boot_lo,risk_diff_boot_hi,top_n_stability,probe_weight,rank\n" +
+        "0,1,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,,1\n";
 
     [Theory]
     [InlineData("counts", "layer,expert,a1,d1,a2\n0,0,1,9,1\n", "missing column 'd2'", "counts.csv (docs/CONTRACTS.md §5.3)")]
@@ -218,9 +218,9 @@ public class DetectionFrameTests
     [InlineData("counts", "layer,expert,a1,d1,a2,d2\n0,0,1,9,1,9\n0,1,2,9,1,9\n", "a1+d1 = 11", "side 1's token count")]
     [InlineData("counts", "layer,expert,a1,d1,a2,d2\n3000000000,0,1,9,1,9\n", "column 'layer': 3000000000 is out of range", "a 32-bit integer")]
     [InlineData("ranking", "layer,expert,a1,d1,a2,d2,risk_diff,rank\n0,0,1,9,1,9,0,1\n", "missing columns 'risk_diff_lo', 'risk_diff_hi'", "ranking.csv (docs/CONTRACTS.md §5.4) has the columns layer,expert")]
-    [InlineData("ranking", Ranking + "0,0,10,90,40,60,high,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,2\n", "line 3, column 'risk_diff': 'high' is not a number", "expects a number (nan, inf, -inf allowed)")]
-    [InlineData("ranking", Ranking + "0,0,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,,,,,,,,,2\n", "line 3, column 'fisher_q': empty", "ranking.csv")]
-    [InlineData("ranking", Ranking + "0,0,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,2.5\n", "line 3, column 'rank': '2.5' is not an integer", "ranking.csv")]
+    [InlineData("ranking", Ranking + "0,0,10,90,40,60,high,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,,2\n", "line 3, column 'risk_diff': 'high' is not a number", "expects a number (nan, inf, -inf allowed)")]
+    [InlineData("ranking", Ranking + "0,0,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,,,,,,,,,,2\n", "line 3, column 'fisher_q': empty", "ranking.csv")]
+    [InlineData("ranking", Ranking + "0,0,10,90,40,60,-0.3,-0.4,-0.2,-1.7,-2.4,-1,-1.79,-1.38,-2,-0.7,1e-6,-6,2e-6,,,,,,,,,2.5\n", "line 3, column 'rank': '2.5' is not an integer", "ranking.csv")]
     [InlineData("comparison", "metric_a,metric_b,spearman,jaccard_top10,parting_n\nrd,log-or,0.5,0.3,\n", "missing column 'kendall_tau_b'", "`steermoe compare --out`")]
     [InlineData("comparison", "metric_a,metric_b,spearman,kendall_tau_b,jaccard_top10,parting_n\nrd,log-or,0.5,0.4,most,\n", "line 2, column 'jaccard_top10': 'most' is not a number", "compare")]
     public void BadFilesFailNamingTheFileTheColumnAndWhatWasExpected(string kind, string text, string expected, string contract)
@@ -241,12 +241,13 @@ public class DetectionFrameTests
     [Fact]
     public void ARankingFrameReadsNanInfAndEmptyPairLevelCells()
     {
-        string path = Write(Ranking + "0,0,0,100,0,100,0,-0.03,0.03,0,-2.7,2.7,nan,nan,-inf,inf,1,0,1,,,,,,,,2\n");
+        string path = Write(Ranking + "0,0,0,100,0,100,0,-0.03,0.03,0,-2.7,2.7,nan,nan,-inf,inf,1,0,1,,,,,,,,,2\n");
         var frame = RankingFrame.Load(path);
         Assert.Equal([-1.79, double.NaN], FrameAssert.Doubles(frame, "log_odds_ratio_raw"));
         Assert.Equal([-2, double.NegativeInfinity], FrameAssert.Doubles(frame, "log_relative_risk_lo"));
         Assert.Equal([-0.7, double.PositiveInfinity], FrameAssert.Doubles(frame, "log_relative_risk_hi"));
         Assert.Equal(2, frame.Columns["perm_p"].NullCount);
+        Assert.Equal(2, frame.Columns["probe_weight"].NullCount);
         Assert.Equal(0, frame.Columns["log_odds_ratio_raw"].NullCount);
         Assert.Equal(typeof(int), frame.Columns["rank"].DataType);
     }

@@ -100,7 +100,7 @@ public static class FuzzTargets
         new("counts", "counts.csv", path =>
         {
             var table = CountTable.Load(path);
-            foreach (var metric in DetectionMetric.All) Detection.Ranking.ExpertRanking.Rank(table, metric);
+            foreach (var metric in DetectionMetric.All.Where(m => !m.NeedsPairCounts)) Detection.Ranking.ExpertRanking.Rank(table, metric);
         }),
         new("npy", "pair_counts.npy", path => NpyArray.Load(path)),
     ];
