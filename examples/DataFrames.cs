@@ -22,7 +22,7 @@ var ml = new SteerMoEContext(seed: 0);
 var counts = ml.Detection.LoadCountsFrame(countsPath);
 Console.WriteLine($"counts frame: {counts.Rows.Count} rows; " + string.Join(", ", counts.Columns.Select(c => $"{c.Name} {c.DataType.Name}")));
 
-// 2. Every statistic of every expert, ranked by risk difference (ranking.csv's 27 columns), best first.
+// 2. Every statistic of every expert, ranked by risk difference (ranking.csv's 28 columns), best first.
 var ranking = ml.Detection.RankFrame(counts.ToCountTable(countsPath), "rd");
 Console.WriteLine($"ranking frame: {ranking.Rows.Count} rows x {ranking.Columns.Count} columns; top 3 by |rd|:");
 foreach (var row in ranking.Head(3).Rows)

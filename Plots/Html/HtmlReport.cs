@@ -45,24 +45,57 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>A table (at most <paramref name="maxRows"/> rows shown; the caption says how many were left out).</summary>
-    public HtmlReport AddTable(CsvTable table, string caption = "", int maxRows = 50)
+    /// <summary>
+    /// Characters of table text (cells at the table's .85em, padding included) one printed table may span: the width a
+    /// 1280-pixel window leaves with the page margins, less a fifth for estimation error. A wider table is split into
+    /// parts that repeat the key columns (the headless-Chromium check in the tests measures the result).
+    /// </summary>
+    public const int TableCharacters = 120;
+
+    /// <summary>
+    /// A table (at most <paramref name="maxRows"/> rows shown; the caption says how many were left out). Columns whose
+    /// shown cells are all equal move into the caption ("every row: strength = 1"); a table still wider than <see cref="TableCharacters"/> is split into parts, each
+    /// with the key columns first, so no table needs a horizontal scroll.
+    /// </summary>
+    public HtmlReport AddTable(CsvTable table, string caption = "", int maxRows = 50, int keyColumns = 1)
     {
         if (maxRows < 1) throw new ArgumentException($"report table '{caption}': maxRows = {maxRows}; expected >= 1.");
-        _body.Append("<div class=\"table\"><table>\n");
         int shown = Math.Min(maxRows, table.Rows.Count);
+        keyColumns = Math.Clamp(keyColumns, 0, table.Columns.Count);
+        var rows = table.Rows.Take(shown).Select(r => r.Select(Display).ToArray()).ToArray();   // [shown][columns], as displayed
+        var constant = Enumerable.Range(0, table.Columns.Count).Where(c => shown > 1 && rows.All(r => r[c] == rows[0][c])).ToArray();
+        var keys = Enumerable.Range(0, keyColumns).Except(constant).ToArray();
+        var values = Enumerable.Range(keyColumns, table.Columns.Count - keyColumns).Except(constant).ToArray();
         string note = table.Rows.Count > shown ? $" (first {shown} of {table.Rows.Count} rows)" : "";
-        if (caption.Length > 0 || note.Length > 0) _body.Append("<caption>").Append(Escape(caption + note)).Append("</caption>\n");
-        _body.Append("<thead><tr>");
-        foreach (var c in table.Columns) _body.Append("<th>").Append(Escape(c)).Append("</th>");
-        _body.Append("</tr></thead>\n<tbody>\n");
-        for (int r = 0; r < shown; r++)
+        if (constant.Length > 0) note += " Every row: " + string.Join(", ", constant.Select(c => $"{table.Columns[c]} = {rows[0][c]}")) + ".";
+        // Width of a column in characters: its widest cell, or its longest header piece (headers break after '_' and '.').
+        int Width(int c) => Math.Max(table.Columns[c].Split('_', ' ', '.').Max(p => p.Length) + 1, rows.Length == 0 ? 0 : rows.Max(r => r[c].Length)) + 2;
+        int keyWidth = keys.Sum(Width);
+        var parts = new List<List<int>> { new() };
+        int used = keyWidth;
+        foreach (int c in values)
         {
-            _body.Append("<tr>");
-            foreach (var cell in table.Rows[r]) _body.Append("<td>").Append(Escape(Display(cell))).Append("</td>");
-            _body.Append("</tr>\n");
+            if (parts[^1].Count > 0 && used + Width(c) > TableCharacters) { parts.Add([]); used = keyWidth; }
+            parts[^1].Add(c);
+            used += Width(c);
         }
-        _body.Append("</tbody>\n</table></div>\n");
+        for (int p = 0; p < parts.Count; p++)
+        {
+            int[] columns = [.. keys, .. parts[p]];
+            string text = parts.Count == 1 ? caption + note : p == 0 ? $"{caption}{note} [part 1 of {parts.Count}]" : $"{caption} [part {p + 1} of {parts.Count}]";
+            _body.Append("<div class=\"table\"><table>\n");
+            if (text.Length > 0) _body.Append("<caption>").Append(Escape(text.Trim())).Append("</caption>\n");
+            _body.Append("<thead><tr>");
+            foreach (int c in columns) _body.Append("<th>").Append(Escape(table.Columns[c]).Replace("_", "_<wbr>").Replace(".", ".<wbr>")).Append("</th>");
+            _body.Append("</tr></thead>\n<tbody>\n");
+            foreach (var r in rows)
+            {
+                _body.Append("<tr>");
+                foreach (int c in columns) _body.Append("<td>").Append(Escape(r[c])).Append("</td>");
+                _body.Append("</tr>\n");
+            }
+            _body.Append("</tbody>\n</table></div>\n");
+        }
         return this;
     }
 
@@ -88,9 +121,11 @@ public sealed class HtmlReport
     /// <summary>The whole page.</summary>
     public string ToHtml() =>
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + Escape(Title) + "</title>\n" +
-        "<style>body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}" +
+        "<style>body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:2em;color:#222}p,h1,h2{max-width:60em}" +
         "figure{margin:1.5em 0}figcaption{font-size:.9em;color:#555}img{max-width:100%;height:auto}" +
+        // Tables are split to fit (AddTable); the scroll is the fallback for a window narrower than 1280 pixels.
         ".table{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.85em;margin:1em 0}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}" +
+        "td{white-space:nowrap}th{vertical-align:bottom}" +
         "th{background:#f2f2f2}caption{text-align:left;color:#555;padding:.3em 0}</style>\n</head>\n<body>\n<h1>" +
         Escape(Title) + "</h1>\n" + _body + "</body>\n</html>\n";
 

@@ -3,18 +3,32 @@ using SteerMoE.Research.Tests;
 
 namespace SteerMoE.Research.Experiments.Tests;
 
-public class DemoTests
+/// <summary>One demo run shared by the tests of <see cref="DemoTests"/>.</summary>
+public sealed class DemoRun
+{
+    public DemoRun()
+    {
+        Directory = RepoPaths.TempDir("demo");
+        string specs = Path.Combine(Directory, "specs");
+        System.IO.Directory.CreateDirectory(specs);
+        string spec = SteeringExperimentTests.WriteSpec(specs, "{activate: [1], deactivate: [2], reverse: [false, true]}", "strategies: [authors, random]\n");
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("name: tiny", "name: digits-vs-words"));
+        Output = Path.Combine(Directory, "out");
+        Result = Cli.Run("demo", "--specs", specs, "--out", Output);
+    }
+
+    public string Directory { get; }
+    public string Output { get; }
+    public Cli.Result Result { get; }
+}
+
+public class DemoTests(DemoRun demo) : IClassFixture<DemoRun>
 {
     [Fact]
     public void DemoRunsEachBehaviourBothWaysBesideTheRandomControlAndWritesTheReport()
     {
-        string dir = RepoPaths.TempDir("demo");
-        string specs = Path.Combine(dir, "specs");
-        Directory.CreateDirectory(specs);
-        string spec = SteeringExperimentTests.WriteSpec(specs, "{activate: [1], deactivate: [2], reverse: [false, true]}", "strategies: [authors, random]\n");
-        File.WriteAllText(spec, File.ReadAllText(spec).Replace("name: tiny", "name: digits-vs-words"));
-        string output = Path.Combine(dir, "out");
-        var r = Cli.Run("demo", "--specs", specs, "--out", output);
+        string dir = demo.Directory, output = demo.Output;
+        var r = demo.Result;
         Assert.True(r.ExitCode == 0, r.Stderr);
         var table = CsvTable.Load(Path.Combine(output, "demo.csv"));
         // 2 directions x 2 rate evaluators (digits-rate, words-rate); fluency is a mean, not in the table.
@@ -28,7 +42,7 @@ public class DemoTests
         string html = File.ReadAllText(report);
         Assert.Contains("<img src=\"data:image/png;base64,", html); // figures embedded as PNGs
         Assert.Contains("token-shading", html);
-        Assert.Contains("random_control", html);
+        Assert.Contains("random_<wbr>control", html);   // headers may break after "_"
 
         File.Delete(report);
         r = Cli.Run("report", output);
@@ -39,4 +53,33 @@ public class DemoTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("registry.sqlite", r.Stderr);
     }
+
+    /// <summary>
+    /// report.html as a browser lays it out (headless Chromium, a 1280-pixel window): no table or figure reaches past
+    /// the window (tables too wide are split in parts), and every number with a fraction shows at most 4 significant digits.
+    /// </summary>
+    [ChromiumFact]
+    public void TheReportFitsA1280PixelWindowWithFourDigitNumbers()
+    {
+        Assert.True(demo.Result.ExitCode == 0, demo.Result.Stderr);
+        string report = Path.Combine(demo.Output, "report.html");
+        Chromium.Screenshot(report, Path.Combine(demo.Directory, "report.png"), 1280, 2400);
+        Assert.True(new FileInfo(Path.Combine(demo.Directory, "report.png")).Length > 10_000);
+        using var layout = Chromium.Measure(report, 1280);
+        var root = layout.RootElement;
+        int viewport = root.GetProperty("viewport").GetInt32();
+        Assert.Equal(1280, viewport);
+        Assert.True(root.GetProperty("page").GetInt32() <= viewport, $"the page scrolls sideways: {root.GetProperty("page")} px wide");
+        var tables = root.GetProperty("tables").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+        Assert.True(tables.Length >= 3, $"{tables.Length} tables");
+        Assert.All(tables, right => Assert.True(right <= viewport, $"a table ends at {right} px, past the {viewport}-pixel window"));
+        Assert.All(root.GetProperty("images").EnumerateArray(), i => Assert.True(i.GetInt32() <= viewport, $"a figure ends at {i} px"));
+        var fractions = root.GetProperty("cells").EnumerateArray().Select(c => c.GetString()!)
+            .Where(c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^-?\d+\.\d+(E[-+]\d+)?$")).ToArray();
+        Assert.True(fractions.Length > 50, $"{fractions.Length} numbers with a fraction");
+        Assert.All(fractions, c => Assert.True(SignificantDigits(c) <= 4, $"'{c}' shows {SignificantDigits(c)} significant digits"));
+    }
+
+    private static int SignificantDigits(string number) =>
+        number.Split('E')[0].TrimStart('-').Replace(".", "").TrimStart('0').Length;
 }

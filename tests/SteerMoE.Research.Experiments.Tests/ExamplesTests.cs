@@ -72,7 +72,7 @@ public static class ExpectedExampleOutput
     public static readonly string[] DataFrames =
     [
         "counts frame: 32 rows; layer Int32, expert Int32, a1 Int64, d1 Int64, a2 Int64, d2 Int64",
-        "ranking frame: 32 rows x 27 columns; top 3 by |rd|:",
+        "ranking frame: 32 rows x 28 columns; top 3 by |rd|:",
         "  rank 1: L2E1  rd -0.894  log-or -8.718  log10 Fisher p -164.5",
         "  rank 2: L2E4  rd +0.782  log-or +7.873  log10 Fisher p -129.2",
         "  rank 3: L1E2  rd -0.480  log-or -6.518  log10 Fisher p -64.9",
@@ -94,7 +94,7 @@ public static class ExpectedExampleOutput
     public static readonly string[] DataFramesReleasedFaithfulness =
     [
         "counts frame: 1024 rows; layer Int32, expert Int32, a1 Int64, d1 Int64, a2 Int64, d2 Int64",
-        "ranking frame: 1024 rows x 27 columns; top 3 by |rd|:",
+        "ranking frame: 1024 rows x 28 columns; top 3 by |rd|:",
         "  rank 1: L0E6  rd -0.693  log-or -3.421  log10 Fisher p -38660.0",
         "  rank 2: L7E30  rd +0.484  log-or +8.729  log10 Fisher p -30144.4",
         "  rank 3: L9E35  rd +0.458  log-or +4.662  log10 Fisher p -26119.4",

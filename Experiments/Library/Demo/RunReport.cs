@@ -34,7 +34,8 @@ public static class RunReport
     public static string Write(string directory, CsvTable? summary = null)
     {
         var report = new HtmlReport("SteerMoE run " + Path.GetFileName(Path.GetFullPath(directory).TrimEnd('/')));
-        if (summary != null) report.AddTable(summary, "Before / steered / random control, per behaviour and direction (rates of the evaluators' outputs).", 200);
+        if (summary != null) report.AddTable(summary, "Before / steered / random control, per behaviour and direction (rates of the evaluators' outputs).", 200,
+            keyColumns: 7);   // behaviour, direction, activate, deactivate, strength, seed, evaluator
         foreach (string run in RunFolders(directory)) AddRun(report, run);
         string path = Path.Combine(directory, "report.html");
         report.Save(path);
@@ -46,9 +47,12 @@ public static class RunReport
         string name = Path.GetFileName(run);
         report.AddHeading(name);
         var results = CsvTable.Load(Path.Combine(run, "results.csv"));
-        string[] shown = ["key", .. results.Columns.Where(c => c.EndsWith(".rate") || c.EndsWith(".mcnemar_p") || c.EndsWith(".mean") || c.StartsWith("p_first_token") || c == "kl_mean")];
+        // The cell's key spelt out in its columns (the key itself is too long a column to leave room for values).
+        string[] cellColumns = ["metric", "strategy", "activate", "deactivate", "reverse", "strength", "seed"];
+        string[] shown = [.. cellColumns, .. results.Columns.Where(c => c.EndsWith(".rate") || c.EndsWith(".mcnemar_p") || c.EndsWith(".mean") || c.StartsWith("p_first_token") || c == "kl_mean")];
         var idx = shown.Select(results.ColumnIndex).ToArray();
-        report.AddTable(new CsvTable(shown, results.Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToList(), "results"), $"{name}: every cell (results.csv)", 200);
+        report.AddTable(new CsvTable(shown, results.Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToList(), "results"), $"{name}: every cell (results.csv).", 200,
+            keyColumns: cellColumns.Length);
 
         int statusCol = results.ColumnIndex("status"), strategyCol = results.ColumnIndex("strategy");
         var done = results.Rows.Where(r => r[statusCol] == "done").ToArray();
