@@ -4,7 +4,6 @@ using SteerMoE.Research.Catalogs;
 using SteerMoE.Research.Detection.Collection;
 using SteerMoE.Research.Detection.Pairs;
 using SteerMoE.Research.Inference;
-using Spectre.Console;
 
 namespace SteerMoE.Research.Cli.Commands;
 
@@ -41,7 +40,6 @@ internal static class DetectCommand
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
             Console.CancelKeyPress += onCancel;
-            var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             var options = new CollectionOptions
             {
                 Batch = result.GetValue(batch), Resume = result.GetValue(resume), Overwrite = result.GetValue(overwrite),
@@ -54,35 +52,12 @@ internal static class DetectCommand
             };
             try
             {
-                DetectionRun run;
-                if (stderr.Profile.Capabilities.Interactive)
-                    run = stderr.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                        .Start(ctx =>
-                        {
-                            var task = ctx.AddTask("detect");
-                            return context.Detection.Collect(CommandRunner.Required(result, model), CommandRunner.Required(result, pairs), runDir, options with
-                            {
-                                Progress = p =>
-                                {
-                                    task.MaxValue = p.TokensTotal; task.Value = p.TokensDone;
-                                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.PairsDone}/{p.PairsTotal} pairs, {p.TokensPerSecond:F0} tok/s");
-                                },
-                            }, result.GetValue(metric)!, pairInference);
-                        });
-                else
-                {
-                    var last = DateTime.MinValue;
-                    run = context.Detection.Collect(CommandRunner.Required(result, model), CommandRunner.Required(result, pairs), runDir, options with
+                var run = ProgressReporter.Run("detect", "pairs", progress =>
+                    context.Detection.Collect(CommandRunner.Required(result, model), CommandRunner.Required(result, pairs), runDir, options with
                     {
-                        Progress = p =>
-                        {
-                            if ((DateTime.UtcNow - last).TotalSeconds < 2 && p.PairsDone != p.PairsTotal) return;
-                            last = DateTime.UtcNow;
-                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                                $"detect: {p.PairsDone}/{p.PairsTotal} pairs ({p.Percent:F0}%), {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s, {(p.Remaining is { } left ? $"about {left.TotalSeconds:F0} s left" : "time left unknown")}"));
-                        },
-                    }, result.GetValue(metric)!, pairInference);
-                }
+                        Progress = p => progress.Report(p.PairsDone, p.PairsTotal,
+                            string.Create(CultureInfo.InvariantCulture, $", {p.TokensDone}/{p.TokensTotal} tokens, {p.TokensPerSecond:F0} tok/s"), p.Remaining),
+                    }, result.GetValue(metric)!, pairInference));
                 var r = run.Result;
                 if (!r.Completed)
                 {

@@ -42,21 +42,20 @@ internal static class GenerateCommand
             // A prompts file is generated in batches (one KV cache each), printing each batch's outputs as it finishes and a
             // progress line on stderr; sampling is as in one call (PromptIndexOffset).
             const int Batch = 16;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (int start = 0; start < list.Count; start += Batch)
+            return ProgressReporter.Run("generate", "prompts", progress =>
             {
-                var chunk = list.Skip(start).Take(Batch).ToArray();
-                foreach (var output in context.Steering.Generate(generator, chunk, steering, settings with { PromptIndexOffset = start }, planPath ?? "plan"))
+                for (int start = 0; start < list.Count; start += Batch)
                 {
-                    if (list.Count > 1) Console.WriteLine($"[{output.Prompt.Id}]");
-                    Console.WriteLine(output.OutputText);
+                    var chunk = list.Skip(start).Take(Batch).ToArray();
+                    foreach (var output in context.Steering.Generate(generator, chunk, steering, settings with { PromptIndexOffset = start }, planPath ?? "plan"))
+                    {
+                        if (list.Count > 1) Console.WriteLine($"[{output.Prompt.Id}]");
+                        Console.WriteLine(output.OutputText);
+                    }
+                    if (list.Count > Batch) progress.Report(start + chunk.Length, list.Count);
                 }
-                int done = start + chunk.Length;
-                if (list.Count > Batch)
-                    Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"generate: {done}/{list.Count} prompts ({100.0 * done / list.Count:F0}%), {clock.Elapsed.TotalSeconds:F0} s, about {clock.Elapsed.TotalSeconds / done * (list.Count - done):F0} s left"));
-            }
-            return 0;
+                return 0;
+            }, everySeconds: 0, bar: Console.IsOutputRedirected);   // a live bar would tear the outputs printed to the terminal
         });
         return command;
     }

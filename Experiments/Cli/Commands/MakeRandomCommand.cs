@@ -18,17 +18,10 @@ internal static class MakeRandomCommand
         command.SetAction(result =>
         {
             string dir = CommandRunner.Required(result, output);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            double last = -10;
-            void Progress(long done, long total)
-            {
-                double now = clock.Elapsed.TotalSeconds;
-                if (now - last < 3 && done < total) return;   // a line every few seconds, and the last one
-                last = now;
-                Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"make-random: {done / 1e9:F2}/{total / 1e9:F2} GB ({100.0 * done / Math.Max(total, 1):F0}%), {now:F0} s, about {(done > 0 ? now / done * (total - done) : 0):F0} s left"));
-            }
-            var config = new SteerMoEContext(result.GetValue(seed)).Models.MakeRandom(CommandRunner.Required(result, like), dir, result.GetValue(layers), progress: Progress);
+            var config = ProgressReporter.Run("make-random", "GB",
+                progress => new SteerMoEContext(result.GetValue(seed)).Models.MakeRandom(CommandRunner.Required(result, like), dir, result.GetValue(layers),
+                    progress: (done, total) => progress.Report(done, total)),
+                everySeconds: 3, count: bytes => (bytes / 1e9).ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
             if (result.GetValue(wordTokenizer)) WordTokenizer.Write(dir, config);
             Console.WriteLine($"wrote {dir}: {config.Architecture}, {config.LayerCount} layers, {config.ExpertCount} experts, top-k {config.TopK}"
                 + (result.GetValue(wordTokenizer) ? $", a word-level tokenizer over its {config.VocabSize} ids" : ""));
