@@ -90,15 +90,15 @@ public class HtmlNumberDisplayTests
     public void WideTablesSplitIntoPartsThatRepeatTheKeyAndConstantColumnsMoveToTheCaption()
     {
         // Key "id" (header 2 + 1, cells 2: 5 characters with padding) + 20 value columns of 6-character cells ("0.1219",
-        // 8 with padding; headers break after '_'): 120 characters hold (120 - 5) / 8 = 14 value columns a part, so 2 parts.
+        // 8 with padding; headers break after '_'): 140 characters hold (140 - 5) / 8 = 16 value columns a part, so 2 parts.
         string[] columns = ["id", "kind", "seed", .. Enumerable.Range(0, 20).Select(i => $"value_{i}")];
         var rows = Enumerable.Range(0, 3).Select(r => (string[])[$"r{r}", "k", "7", .. Enumerable.Range(0, 20).Select(i => $"0.{1000 + 100 * r + i}")]).ToList();
         string html = new HtmlReport("t").AddTable(new CsvTable(columns, rows), "wide.", 50, keyColumns: 2).ToHtml();
         var tables = System.Text.RegularExpressions.Regex.Matches(html, "<table>(.*?)</table>", System.Text.RegularExpressions.RegexOptions.Singleline);
         const int parts = 2;                              // "kind" and "seed" are the same in every row: in the caption
-        Assert.Equal(120, HtmlReport.TableCharacters);
+        Assert.Equal(140, HtmlReport.TableCharacters);
         Assert.Equal(parts, tables.Count);
-        Assert.Equal(14, System.Text.RegularExpressions.Regex.Matches(tables[0].Value, "<th>value_").Count);
+        Assert.Equal(16, System.Text.RegularExpressions.Regex.Matches(tables[0].Value, "<th>value_").Count);
         Assert.Contains("<caption>wide. Every row: kind = k, seed = 7. [part 1 of 2]</caption>", html);
         Assert.Contains("<caption>wide. [part 2 of 2]</caption>", html);
         foreach (System.Text.RegularExpressions.Match t in tables)
