@@ -21,6 +21,9 @@ public sealed class SteeringMask
 {
     private readonly SortedDictionary<int, LayerSteering> _layers;
 
+    /// <summary>The plan's <c>log_softmax_scope</c> (PLAN.json; the default for a bare mapping or a mask built in code).</summary>
+    public LogSoftmaxScope Scope { get; init; } = LogSoftmaxScope.AllMoeLayers;
+
     /// <summary>Builds a mask from per-layer sets; a layer may not name an expert twice or in both lists.</summary>
     public SteeringMask(IReadOnlyDictionary<int, LayerSteering> layers, string source = "steering mask")
     {
@@ -103,7 +106,10 @@ public sealed class SteeringMask
                     ReadList(prop.Value, "activate", $"{source}: layers.{prop.Name}", planStrength),
                     ReadList(prop.Value, "deactivate", $"{source}: layers.{prop.Name}", planStrength));
             }
-            return new SteeringMask(layers, source);
+            return new SteeringMask(layers, source)
+            {
+                Scope = isPlan && root.TryGetProperty("log_softmax_scope", out var scope) ? LogSoftmaxScopeIds.Parse(scope, source) : LogSoftmaxScope.AllMoeLayers,
+            };
         }
     }
 

@@ -1,4 +1,4 @@
-using SteerMoE.Research.Inference.Files;
+using System.Text.Json;
 
 namespace SteerMoE.Research.Inference.Routing;
 
@@ -11,6 +11,23 @@ public enum LogSoftmaxScope
     /// <summary>Only layers the mask steers. Differs from AllMoeLayers only for routers that are not
     /// shift-invariant, i.e. Phi-3.5-MoE's sparsemixer.</summary>
     SteeredLayersOnly = 1,
+}
+
+/// <summary>The PLAN.json spelling of <see cref="LogSoftmaxScope"/> (field <c>log_softmax_scope</c>), read and written in one place.</summary>
+public static class LogSoftmaxScopeIds
+{
+    /// <summary>"all-moe-layers" or "steered-layers-only".</summary>
+    public static string Id(LogSoftmaxScope scope) => scope == LogSoftmaxScope.AllMoeLayers ? "all-moe-layers" : "steered-layers-only";
+
+    /// <summary>Reads the field's value; anything else is a FormatException naming <paramref name="source"/> and the field.</summary>
+    public static LogSoftmaxScope Parse(JsonElement value, string source) => value.ValueKind != JsonValueKind.String
+        ? throw new FormatException($"{source}: field 'log_softmax_scope': expected \"all-moe-layers\" or \"steered-layers-only\".")
+        : value.GetString() switch
+        {
+            "all-moe-layers" => LogSoftmaxScope.AllMoeLayers,
+            "steered-layers-only" => LogSoftmaxScope.SteeredLayersOnly,
+            var id => throw new FormatException($"{source}: field 'log_softmax_scope': '{id}', expected \"all-moe-layers\" or \"steered-layers-only\"."),
+        };
 }
 
 /// <summary>
@@ -58,17 +75,8 @@ public sealed class SteeringRewrite : IRouterRewrite
     public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null)
     {
         var mask = SteeringMask.Load(path);
-        var scope = LogSoftmaxScope.AllMoeLayers;
-        using (var doc = StrictJson.ParseFile(path))
-            if (doc.RootElement.TryGetProperty("log_softmax_scope", out var s))
-                scope = s.ValueKind == System.Text.Json.JsonValueKind.String ? s.GetString() switch
-                {
-                    "all-moe-layers" => LogSoftmaxScope.AllMoeLayers,
-                    "steered-layers-only" => LogSoftmaxScope.SteeredLayersOnly,
-                    var other => throw new FormatException($"{path}: field 'log_softmax_scope': '{other}', expected all-moe-layers or steered-layers-only."),
-                } : throw new FormatException($"{path}: field 'log_softmax_scope': expected a string.");
         if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path);
-        return new SteeringRewrite(mask, scope);
+        return new SteeringRewrite(mask, mask.Scope);
     }
 
     private static float MoveToward(float value, float target, double strength) =>

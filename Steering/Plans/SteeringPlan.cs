@@ -86,28 +86,17 @@ public sealed class SteeringPlan
         var root = doc.RootElement;
         bool isPlan = root.TryGetProperty("layers", out _);
         double strength = isPlan && root.TryGetProperty("strength", out var s) ? s.GetDouble() : 1.0; // a number: SteeringMask.Parse checked it
-        var scope = LogSoftmaxScope.AllMoeLayers;
-        if (isPlan && root.TryGetProperty("log_softmax_scope", out var sc))
-            scope = sc.ValueKind == JsonValueKind.String ? ParseScope(sc.GetString()!, source)
-                : throw new FormatException($"{source}: field 'log_softmax_scope': expected \"all-moe-layers\" or \"steered-layers-only\".");
         PlanProvenance? provenance = null;
         if (isPlan && root.TryGetProperty("provenance", out var p))
         {
             try { provenance = p.Deserialize<PlanProvenance>(JsonOptions); }
             catch (JsonException e) { throw new FormatException($"{source}: field 'provenance': {e.Message}"); }
         }
-        return new SteeringPlan(mask.Layers, provenance, strength, scope, source);
+        return new SteeringPlan(mask.Layers, provenance, strength, mask.Scope, source);
     }
 
     /// <summary>The PLAN.json id of a scope.</summary>
-    public static string ScopeId(LogSoftmaxScope scope) => scope == LogSoftmaxScope.AllMoeLayers ? "all-moe-layers" : "steered-layers-only";
-
-    private static LogSoftmaxScope ParseScope(string id, string source) => id switch
-    {
-        "all-moe-layers" => LogSoftmaxScope.AllMoeLayers,
-        "steered-layers-only" => LogSoftmaxScope.SteeredLayersOnly,
-        _ => throw new FormatException($"{source}: field 'log_softmax_scope': '{id}', expected \"all-moe-layers\" or \"steered-layers-only\"."),
-    };
+    public static string ScopeId(LogSoftmaxScope scope) => LogSoftmaxScopeIds.Id(scope);
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

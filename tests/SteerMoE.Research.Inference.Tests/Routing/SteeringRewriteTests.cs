@@ -88,4 +88,20 @@ public class SteeringRewriteTests
         Assert.Equal((2, 3), mask.Count);
         Assert.Equal([5, 6], mask.ForLayer(0)!.Deactivate.Select(e => e.Expert));
     }
+
+    [Fact]
+    public void LoadReadsThePlansLogSoftmaxScopeOnceAndNamesTheFileWhenItIsWrong()
+    {
+        string dir = SteerMoE.Research.Tests.RepoPaths.TempDir("rewrite-scope");
+        string plan = Path.Combine(dir, "PLAN.json"), bare = Path.Combine(dir, "steering.json"), bad = Path.Combine(dir, "bad.json");
+        File.WriteAllText(plan, """{"layers": {"1": {"activate": [0]}}, "log_softmax_scope": "steered-layers-only"}""");
+        File.WriteAllText(bare, """{"1": {"activate": [0]}}""");
+        File.WriteAllText(bad, """{"layers": {}, "log_softmax_scope": 3}""");
+        Assert.Equal(LogSoftmaxScope.SteeredLayersOnly, SteeringRewrite.Load(plan, (2, 4, 2)).Scope);
+        Assert.Equal(LogSoftmaxScope.AllMoeLayers, SteeringRewrite.Load(bare).Scope);
+        Assert.Equal(LogSoftmaxScope.SteeredLayersOnly, SteeringMask.Load(plan).Scope);
+        Assert.Equal($"{bad}: field 'log_softmax_scope': expected \"all-moe-layers\" or \"steered-layers-only\".",
+            Assert.Throws<FormatException>(() => SteeringRewrite.Load(bad)).Message);
+        Assert.Equal("steered-layers-only", LogSoftmaxScopeIds.Id(LogSoftmaxScope.SteeredLayersOnly));
+    }
 }
