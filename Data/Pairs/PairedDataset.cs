@@ -21,51 +21,53 @@ public static class PairedDataset
     /// Reads the pairs one line at a time (memory independent of the file size). Blank lines are skipped;
     /// any other line must be a valid row, or a <see cref="FormatException"/> names its line and field.
     /// </summary>
-    public static IEnumerable<PairedExample> Read(string path)
+    public static IEnumerable<PairedExample> Read(string path) => Read(path, null);
+
+    /// <summary>As <see cref="Read(string)"/>, noting each row's fields outside the format in <paramref name="otherFields"/>.</summary>
+    internal static IEnumerable<PairedExample> Read(string path, OtherFieldTally? otherFields)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected a paired-dataset JSONL).", path);
-        return ReadLines(path);
+        return ReadLines(path, otherFields);
     }
 
-    private static IEnumerable<PairedExample> ReadLines(string path)
+    private static IEnumerable<PairedExample> ReadLines(string path, OtherFieldTally? otherFields)
     {
         foreach (var (number, line) in JsonLines.NonBlank(path))
-            yield return ParseLine(line, $"{path}: line {number}");
+        {
+            string where = $"{path}: line {number}";
+            using var doc = JsonLines.ParseObject(line, where, "fields " + string.Join(", ", Fields));
+            otherFields?.Add(doc.RootElement, number);
+            yield return Parse(doc.RootElement, where);
+        }
     }
 
     /// <summary>
     /// Top-level fields other than <see cref="Fields"/> (the format is open: datasets carry ids, sources, labels), with
     /// the first line that has each and the number of rows that do, in order of first appearance. The reader ignores
     /// them; `pairs check` and `detect` report them (run.json) so a misplaced field is seen, not silently dropped.
+    /// Reads (and so validates) every row.
     /// </summary>
     public static IReadOnlyList<IgnoredField> OtherFields(string path)
     {
-        var found = new Dictionary<string, IgnoredField>(StringComparer.Ordinal);
-        var order = new List<string>();
-        foreach (var (number, line) in JsonLines.NonBlank(path))
-            using (var doc = JsonLines.ParseObject(line, $"{path}: line {number}", "fields " + string.Join(", ", Fields)))
-                foreach (var p in doc.RootElement.EnumerateObject())
-                {
-                    if (Array.IndexOf(Fields, p.Name) >= 0) continue;
-                    if (found.TryGetValue(p.Name, out var f)) { found[p.Name] = f with { Rows = f.Rows + 1 }; continue; }
-                    found[p.Name] = new IgnoredField(p.Name, number, 1);
-                    order.Add(p.Name);
-                }
-        return order.Select(n => found[n]).ToList();
+        var tally = new OtherFieldTally();
+        foreach (var _ in Read(path, tally)) { }
+        return tally.Fields;
     }
 
     /// <summary>Parses one JSONL row; <paramref name="where"/> (file and line) prefixes every error.</summary>
     public static PairedExample ParseLine(string line, string where)
     {
-        using (var doc = JsonLines.ParseObject(line, where, "fields " + string.Join(", ", Fields)))
-        {
-            var row = doc.RootElement;
-            var m0 = Messages(row, "messages_0", where);
-            var m1 = Messages(row, "messages_1", where);
-            string t0 = Target(row, "messages_0_target", m0, where);
-            string t1 = Target(row, "messages_1_target", m1, where);
-            return new PairedExample(m0, m1, t0, t1);
-        }
+        using var doc = JsonLines.ParseObject(line, where, "fields " + string.Join(", ", Fields));
+        return Parse(doc.RootElement, where);
+    }
+
+    private static PairedExample Parse(JsonElement row, string where)
+    {
+        var m0 = Messages(row, "messages_0", where);
+        var m1 = Messages(row, "messages_1", where);
+        string t0 = Target(row, "messages_0_target", m0, where);
+        string t1 = Target(row, "messages_1_target", m1, where);
+        return new PairedExample(m0, m1, t0, t1);
     }
 
     private static List<ChatMessage> Messages(JsonElement row, string field, string where)
@@ -157,4 +159,23 @@ public sealed record IgnoredField(string Name, int FirstLine, int Rows)
 {
     /// <summary>The warning `pairs check` and `detect` print for it.</summary>
     public string Warning(string path) => $"{path}: line {FirstLine}: field '{Name}' (in {Rows} rows) is not part of the pairs format; it is ignored.";
+}
+
+/// <summary>Counts the top-level fields outside the pairs format while a file is read, in order of first appearance.</summary>
+internal sealed class OtherFieldTally
+{
+    private readonly List<IgnoredField> _fields = [];
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);   // name -> position in _fields
+
+    public IReadOnlyList<IgnoredField> Fields => _fields;
+
+    public void Add(JsonElement row, int line)
+    {
+        foreach (var p in row.EnumerateObject())
+        {
+            if (Array.IndexOf(PairedDataset.Fields, p.Name) >= 0) continue;
+            if (_index.TryGetValue(p.Name, out int i)) _fields[i] = _fields[i] with { Rows = _fields[i].Rows + 1 };
+            else { _index[p.Name] = _fields.Count; _fields.Add(new IgnoredField(p.Name, line, 1)); }
+        }
+    }
 }

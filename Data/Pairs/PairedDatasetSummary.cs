@@ -9,7 +9,8 @@ public sealed record PairedDatasetSummary(int Pairs, double MeanMessages0, doubl
     {
         int n = 0, identical = 0;
         long m0 = 0, m1 = 0, c0 = 0, c1 = 0;
-        foreach (var p in PairedDataset.Read(path))
+        var otherFields = new OtherFieldTally();
+        foreach (var p in PairedDataset.Read(path, otherFields))   // one pass: counts and the fields outside the format
         {
             n++;
             m0 += p.Messages0.Count; m1 += p.Messages1.Count;
@@ -17,6 +18,6 @@ public sealed record PairedDatasetSummary(int Pairs, double MeanMessages0, doubl
             if (p.Target0 == p.Target1) identical++;
         }
         if (n == 0) throw new FormatException($"{path}: no pairs (the file is empty or blank).");
-        return new PairedDatasetSummary(n, (double)m0 / n, (double)m1 / n, (double)c0 / n, (double)c1 / n, identical, PairedDataset.OtherFields(path));
+        return new PairedDatasetSummary(n, (double)m0 / n, (double)m1 / n, (double)c0 / n, (double)c1 / n, identical, otherFields.Fields);
     }
 }
