@@ -55,8 +55,9 @@ public sealed class HtmlReport
 
     /// <summary>
     /// A table (at most <paramref name="maxRows"/> rows shown; the caption says how many were left out). Columns whose
-    /// shown cells are all equal move into the caption ("every row: strength = 1"); a table still wider than <see cref="TableCharacters"/> is split into parts, each
-    /// with the key columns first, so no table needs a horizontal scroll.
+    /// shown cells are all equal move into the caption ("Every row: strength = 1."); a table still wider than
+    /// <see cref="TableCharacters"/> is split into parts, each with the first <paramref name="keyColumns"/> columns first,
+    /// so no table needs a horizontal scroll.
     /// </summary>
     public HtmlReport AddTable(CsvTable table, string caption = "", int maxRows = 50, int keyColumns = 1)
     {
@@ -69,21 +70,23 @@ public sealed class HtmlReport
         var values = Enumerable.Range(keyColumns, table.Columns.Count - keyColumns).Except(constant).ToArray();
         string note = table.Rows.Count > shown ? $" (first {shown} of {table.Rows.Count} rows)" : "";
         if (constant.Length > 0) note += " Every row: " + string.Join(", ", constant.Select(c => $"{table.Columns[c]} = {rows[0][c]}")) + ".";
-        // Width of a column in characters: its widest cell, or its longest header piece (headers break after '_' and '.').
-        int Width(int c) => Math.Max(table.Columns[c].Split('_', ' ', '.').Max(p => p.Length) + 1, rows.Length == 0 ? 0 : rows.Max(r => r[c].Length)) + 2;
-        int keyWidth = keys.Sum(Width);
+        // Width of each column in characters: its widest cell, or its longest header piece (headers break after '_' and '.').
+        int[] width = [.. table.Columns.Select((name, c) =>
+            Math.Max(name.Split('_', ' ', '.').Max(piece => piece.Length) + 1, rows.Length == 0 ? 0 : rows.Max(r => r[c].Length)) + 2)];
+        int keyWidth = keys.Sum(c => width[c]);
         var parts = new List<List<int>> { new() };
         int used = keyWidth;
         foreach (int c in values)
         {
-            if (parts[^1].Count > 0 && used + Width(c) > TableCharacters) { parts.Add([]); used = keyWidth; }
+            if (parts[^1].Count > 0 && used + width[c] > TableCharacters) { parts.Add([]); used = keyWidth; }
             parts[^1].Add(c);
-            used += Width(c);
+            used += width[c];
         }
         for (int p = 0; p < parts.Count; p++)
         {
             int[] columns = [.. keys, .. parts[p]];
-            string text = parts.Count == 1 ? caption + note : p == 0 ? $"{caption}{note} [part 1 of {parts.Count}]" : $"{caption} [part {p + 1} of {parts.Count}]";
+            // The first part carries the notes; each part says which it is.
+            string text = caption + (p == 0 ? note : "") + (parts.Count > 1 ? $" [part {p + 1} of {parts.Count}]" : "");
             _body.Append("<div class=\"table\"><table>\n");
             if (text.Length > 0) _body.Append("<caption>").Append(Escape(text.Trim())).Append("</caption>\n");
             _body.Append("<thead><tr>");
