@@ -26,4 +26,8 @@ public static class RepoPaths
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>The full path of an executable on the PATH, or null (tests of tools that may be absent skip with it).</summary>
+    public static string? OnPath(string executable) => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+        .Select(d => Path.Combine(d, executable)).FirstOrDefault(File.Exists);
 }

@@ -22,8 +22,7 @@ public sealed class ChromiumFactAttribute : FactAttribute
 /// </summary>
 public static class Chromium
 {
-    public static string? Executable => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-        .Select(d => Path.Combine(d, "chromium-headless-shell")).FirstOrDefault(File.Exists);
+    public static string? Executable => RepoPaths.OnPath("chromium-headless-shell");
 
     private const string MeasureScript = """
         <script>

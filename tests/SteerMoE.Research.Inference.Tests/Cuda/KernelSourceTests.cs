@@ -21,7 +21,7 @@ public sealed class ClangFactAttribute : FactAttribute
 /// </summary>
 public class KernelSourceTests
 {
-    internal static bool ClangPresent => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "clang-14")));
+    internal static bool ClangPresent => RepoPaths.OnPath("clang-14") is not null;
 
     private static string SourceFolder => RepoPaths.Get("Inference", "Cuda", "Kernels", "Sources");
 
