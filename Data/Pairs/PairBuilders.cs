@@ -24,14 +24,18 @@ public static class PairBuilders
     /// <c>squad_v2</c>: Parquet, JSONL, CSV, a JSON array or a folder of them, with <c>context</c>, <c>question</c>,
     /// <c>answers.text</c>). Questions are taken in file order; <paramref name="limit"/> stops early;
     /// <paramref name="skipUnanswerable"/> leaves out v2.0's unanswerable questions (<c>is_impossible</c>, or no
-    /// answer text in the flat rows). No pairs at all is an error.
+    /// answer text in the flat rows). No pairs at all is an error. <paramref name="rowsRead"/> (rows read, rows in the
+    /// source) is called every <see cref="ProgressEvery"/> rows and at the end.
     /// </summary>
-    public static BuiltPairs FromSquad(string path, int? limit = null, bool skipUnanswerable = false)
+    public static BuiltPairs FromSquad(string path, int? limit = null, bool skipUnanswerable = false, Action<int, int>? rowsRead = null)
     {
         CheckLimit(limit);
-        var built = IsNestedSquadJson(path) ? FromNestedSquad(path, limit, skipUnanswerable) : FromFlatSquad(path, limit, skipUnanswerable);
+        var built = IsNestedSquadJson(path) ? FromNestedSquad(path, limit, skipUnanswerable, rowsRead) : FromFlatSquad(path, limit, skipUnanswerable, rowsRead);
         return NotEmpty(built, path);
     }
+
+    /// <summary>How many source rows a builder reads between two progress calls.</summary>
+    public const int ProgressEvery = 1000;
 
     // The original distribution is one JSON object; every other shape is read as rows.
     private static bool IsNestedSquadJson(string path)
@@ -43,7 +47,7 @@ public static class PairBuilders
         return b == '{';
     }
 
-    private static BuiltPairs FromNestedSquad(string path, int? limit, bool skipUnanswerable)
+    private static BuiltPairs FromNestedSquad(string path, int? limit, bool skipUnanswerable, Action<int, int>? rowsRead)
     {
         using var doc = ParseJsonFile(path);
         var root = doc.RootElement;
@@ -51,7 +55,7 @@ public static class PairBuilders
             throw new FormatException($"{path}: field 'data': expected a list of articles (SQuAD format: data[].paragraphs[].qas[]).");
         var pairs = new List<PairedExample>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        int read = 0, a = 0;
+        int read = 0, a = 0, total = rowsRead is null ? 0 : QuestionCount(data);
         foreach (var article in data.EnumerateArray())
         {
             var paragraphs = RequireArray(article, "paragraphs", $"{path}: data[{a}]");
@@ -63,8 +67,8 @@ public static class PairBuilders
                 int q = 0;
                 foreach (var qa in RequireArray(paragraph, "qas", at).EnumerateArray())
                 {
-                    if (limit is { } max && pairs.Count >= max) return new BuiltPairs(pairs, read, skipped);
-                    read++;
+                    if (limit is { } max && pairs.Count >= max) return Done(new BuiltPairs(pairs, read, skipped), total, rowsRead);
+                    Tick(rowsRead, read++, total);
                     string question = RequireString(qa, "question", $"{at}.qas[{q++}]").Trim();
                     bool unanswerable = qa.TryGetProperty("is_impossible", out var imp) && imp.ValueKind == JsonValueKind.True;
                     AddSquadPair(pairs, skipped, context, question, skipUnanswerable && unanswerable, "unanswerable (is_impossible)");
@@ -73,24 +77,43 @@ public static class PairBuilders
             }
             a++;
         }
-        return new BuiltPairs(pairs, read, skipped);
+        return Done(new BuiltPairs(pairs, read, skipped), total, rowsRead);
     }
 
-    private static BuiltPairs FromFlatSquad(string path, int? limit, bool skipUnanswerable)
+    // The questions of a parsed SQuAD file (the rows its progress counts); malformed parts are left to the reader's errors.
+    private static int QuestionCount(JsonElement data) =>
+        data.EnumerateArray().Sum(article => article.ValueKind == JsonValueKind.Object && article.TryGetProperty("paragraphs", out var ps) && ps.ValueKind == JsonValueKind.Array
+            ? ps.EnumerateArray().Sum(p => p.ValueKind == JsonValueKind.Object && p.TryGetProperty("qas", out var qs) && qs.ValueKind == JsonValueKind.Array ? qs.GetArrayLength() : 0)
+            : 0);
+
+    private static void Tick(Action<int, int>? rowsRead, int read, int total)
+    {
+        if (rowsRead is not null && read % ProgressEvery == 0) rowsRead(read, total);
+    }
+
+    // The source's rows count as all read once a builder is done (a --limit stops before the end).
+    private static BuiltPairs Done(BuiltPairs built, int total, Action<int, int>? rowsRead)
+    {
+        rowsRead?.Invoke(total, total);
+        return built;
+    }
+
+    private static BuiltPairs FromFlatSquad(string path, int? limit, bool skipUnanswerable, Action<int, int>? rowsRead)
     {
         var pairs = new List<PairedExample>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int read = 0;
-        foreach (var row in DatasetFiles.Read(path))
+        var rows = DatasetFiles.Read(path);
+        foreach (var row in rows)
         {
             if (limit is { } max && pairs.Count >= max) break;
-            read++;
+            Tick(rowsRead, read++, rows.Count);
             string context = row.String("context").Trim(), question = row.String("question").Trim();
             // squad_v2 marks an unanswerable question by an empty answers.text list.
             bool unanswerable = skipUnanswerable && row.Object("answers").StringList("text").Count == 0;
             AddSquadPair(pairs, skipped, context, question, unanswerable, "unanswerable (no answer text)");
         }
-        return new BuiltPairs(pairs, read, skipped);
+        return Done(new BuiltPairs(pairs, read, skipped), rows.Count, rowsRead);
     }
 
     private static void AddSquadPair(List<PairedExample> pairs, IDictionary<string, int> skipped, string context, string question, bool skip, string skipReason)
@@ -105,8 +128,9 @@ public static class PairBuilders
     /// CSV or a folder of them) → safety pairs from the unsafe rows: side 1 a refusal, side 2 the dataset's unsafe
     /// answer, both after the same user prompt and both counting the assistant's answer. Refusals are used in turn
     /// (row i gets refusal i mod R); the default list is the paper's single fixed refusal. No pairs at all is an error.
+    /// <paramref name="rowsRead"/>: as for <see cref="FromSquad"/>.
     /// </summary>
-    public static BuiltPairs FromBeaverTails(string path, IReadOnlyList<string>? refusals = null, int? limit = null)
+    public static BuiltPairs FromBeaverTails(string path, IReadOnlyList<string>? refusals = null, int? limit = null, Action<int, int>? rowsRead = null)
     {
         CheckLimit(limit);
         refusals ??= [DefaultRefusal];
@@ -114,16 +138,17 @@ public static class PairBuilders
         var pairs = new List<PairedExample>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int read = 0;
-        foreach (var row in DatasetFiles.Read(path))
+        var rows = DatasetFiles.Read(path);
+        foreach (var row in rows)
         {
             if (limit is { } max && pairs.Count >= max) break;
-            read++;
+            Tick(rowsRead, read++, rows.Count);
             string prompt = row.String("prompt"), response = row.String("response");
             if (row.Bool("is_safe")) { Count(skipped, "safe response (is_safe = true)"); continue; }
             if (string.IsNullOrWhiteSpace(prompt) || string.IsNullOrWhiteSpace(response)) { Count(skipped, "empty prompt or response"); continue; }
             pairs.Add(PairedExample.Answers(prompt, refusals[pairs.Count % refusals.Count], response.Trim()));
         }
-        return NotEmpty(new BuiltPairs(pairs, read, skipped), path);
+        return NotEmpty(Done(new BuiltPairs(pairs, read, skipped), rows.Count, rowsRead), path);
     }
 
     // A 0-pair file would only fail later, in detection, far from the cause.

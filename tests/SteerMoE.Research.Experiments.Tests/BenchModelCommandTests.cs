@@ -13,8 +13,13 @@ public sealed class BenchModelCommandTests
     [Fact]
     public void BenchModelPrintsBothPrecisionsAndMemoryRows()
     {
-        var r = Cli.Run("bench", "--model", Fixture, "--prompt-tokens", "4", "--batch", "2", "--decode-steps", "2", "--repeat", "1");
+        var r = Cli.RunWithEveryProgressLine("bench", "--model", Fixture, "--prompt-tokens", "4", "--batch", "2", "--decode-steps", "2", "--repeat", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
+        // Progress (stderr): each phase's result as it is timed, then the phases done of 6.
+        Assert.Contains("  exact: prefill 2x4 median ", r.Stderr);
+        Assert.Contains("\nbench: 1/6 phases (17%), ", r.Stderr);
+        Assert.Contains("  fast: decode batch 2 x 2 steps median ", r.Stderr);
+        Assert.Contains("\nbench: 6/6 phases (100%), ", r.Stderr);
         var lines = r.Stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         foreach (var precision in new[] { "exact", "fast" })
         {

@@ -14,7 +14,7 @@ public sealed class DemoRun
         string spec = SteeringExperimentTests.WriteSpec(specs, "{activate: [1], deactivate: [2], reverse: [false, true]}", "strategies: [authors, random]\n");
         File.WriteAllText(spec, File.ReadAllText(spec).Replace("name: tiny", "name: digits-vs-words"));
         Output = Path.Combine(Directory, "out");
-        Result = Cli.Run("demo", "--specs", specs, "--out", Output);
+        Result = Cli.RunWithEveryProgressLine("demo", "--specs", specs, "--out", Output);
     }
 
     public string Directory { get; }
@@ -24,6 +24,22 @@ public sealed class DemoRun
 
 public class DemoTests(DemoRun demo) : IClassFixture<DemoRun>
 {
+    [Fact]
+    public void DemoProgressCountsBehavioursDetectionPairsCellsAndPrompts()
+    {
+        // One behaviour, 12 detection pairs (holdout 0.5 of 24), 5 cells; stdout names each cell as it starts.
+        string err = "\n" + demo.Result.Stderr;
+        string[] inOrder =
+        [
+            "\nbehaviours: 0/1 behaviours (0%), digits-vs-words, ", "\ndetection: 12/12 pairs (100%), ", "\ncells: 0/5 cells (0%), digits-vs-words, ",
+            "\ngeneration: 12/12 prompts (100%), baseline, ", "\ncells: 5/5 cells (100%), digits-vs-words, ", "\nbehaviours: 1/1 behaviours (100%), ",
+        ];
+        var at = inOrder.Select(line => err.IndexOf(line, StringComparison.Ordinal)).ToArray();
+        Assert.True(at.All(i => i >= 0) && at.SequenceEqual(at.Order()), $"expected in order: {string.Join(" | ", inOrder)}\n{demo.Result.Stderr}");
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Count(err, @"\ngeneration: 12/12 prompts \(100%\), metric=rd/strategy=(authors|random)/"));
+        Assert.Contains("cell 5/5: metric=rd/strategy=random/", demo.Result.Stdout);
+    }
+
     [Fact]
     public void DemoRunsEachBehaviourBothWaysBesideTheRandomControlAndWritesTheReport()
     {

@@ -34,6 +34,31 @@ public class ExperimentRunnerTests
         $"name: t\nmodel: none\npairs: none.jsonl\nstrategies: [authors]\ngrid:\n  activate: {activate}\n  deactivate: [0, 3]\n  reverse: [false, true]\n", "spec.yaml");
 
     [Fact]
+    public void ProgressCountsTheCellsLeftAndTheLogNamesEachCell()
+    {
+        string dir = RepoPaths.TempDir("runner-progress");
+        var spec = Spec();
+        var cells = ExperimentCell.Enumerate(spec);
+        var first = new ArithmeticExecutor(failOn: cells[3].Key);
+        Assert.Throws<InvalidOperationException>(() => ExperimentRunner.Run(new SteerMoEContext(), spec, dir, first));
+
+        // Resumed with 3 of 9 done: 0/6 before the first cell, then one report per finished cell; the log names each cell as
+        // it starts and, with a progress callback, prints no lines of time left.
+        var log = new List<string>();
+        var progress = new List<RunProgress>();
+        ExperimentRunner.Run(new SteerMoEContext(), spec, dir, new ArithmeticExecutor(), log.Add, progress.Add);
+        Assert.Equal(Enumerable.Range(0, 7).Select(k => new RunProgress(RunProgress.Cells, k, 6, "cells", "t")), progress);
+        Assert.Equal(["t: 9 cells, 3 already done", .. cells.Skip(3).Select((c, i) => $"cell {i + 1}/6: {c.Key}")], log);
+
+        // Without one, the log gets the count and the time left after each cell.
+        string other = RepoPaths.TempDir("runner-progress-log");
+        var lines = new List<string>();
+        ExperimentRunner.Run(new SteerMoEContext(), spec, other, new ArithmeticExecutor(), lines.Add);
+        Assert.Equal(9, lines.Count(l => l.StartsWith("done ", StringComparison.Ordinal) && l.Contains(" s to go: ")));
+        Assert.Contains(lines, l => l.StartsWith("done 9/9 (100%), ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InterruptedRunResumesWithoutRecomputingFinishedCells()
     {
         string dir = RepoPaths.TempDir("runner");

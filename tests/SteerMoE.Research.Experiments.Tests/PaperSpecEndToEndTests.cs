@@ -80,15 +80,24 @@ public class PaperSpecEndToEndTests
         }
         int doneBefore = DoneCells(run);
         Assert.InRange(doneBefore, 2, 8);
-        var resumed = Cli.Run(Args(spec, data, run, "--activate", "2", "--deactivate", "2"));
+        var resumed = Cli.RunWithEveryProgressLine(Args(spec, data, run, "--activate", "2", "--deactivate", "2"));
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains($"9 cells, {doneBefore} already done", resumed.Stdout);
+        // Progress (stderr): the cells left, and within each cell its 17 prompts in batches of 4.
+        int left = 9 - doneBefore;
+        Assert.Contains($"\ncells: 0/{left} cells (0%), paper-style, ", "\n" + resumed.Stderr);
+        Assert.Contains($"\ncells: {left}/{left} cells (100%), paper-style, ", resumed.Stderr);
+        int steeredLeft = System.Text.RegularExpressions.Regex.Count(resumed.Stdout, @"cell \d+/\d+: metric=rd/strategy=(authors|random)/");
+        Assert.InRange(steeredLeft, 1, left);
+        Assert.Equal(steeredLeft, System.Text.RegularExpressions.Regex.Count(resumed.Stderr, @"\ngeneration: 16/17 prompts \(94%\), metric=rd/strategy=(authors|random)/"));
         Assert.Contains("| advbench | refusal | rd +2/−2 |", resumed.Stdout);   // the table is printed
 
         // An uninterrupted run gives the same table, byte for byte.
         string fresh = Path.Combine(dir, "fresh");
-        var whole = Cli.Run(Args(spec, data, fresh, "--activate", "2", "--deactivate", "2"));
+        var whole = Cli.RunWithEveryProgressLine(Args(spec, data, fresh, "--activate", "2", "--deactivate", "2"));
         Assert.True(whole.ExitCode == 0, whole.Stderr);
+        Assert.Matches(@"\ndetection: (\d+)/\1 pairs \(100%\), \d+ tok/s, ", whole.Stderr);
+        Assert.Contains("\ngeneration: 17/17 prompts (100%), baseline, ", whole.Stderr);
         Assert.Equal(File.ReadAllText(Path.Combine(fresh, PaperTable.CsvFile)), File.ReadAllText(Path.Combine(run, PaperTable.CsvFile)));
         Assert.Equal(File.ReadAllText(Path.Combine(fresh, PaperTable.MarkdownFile)), File.ReadAllText(Path.Combine(run, PaperTable.MarkdownFile)));
 

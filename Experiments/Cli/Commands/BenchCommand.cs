@@ -76,7 +76,7 @@ internal static class BenchCommand
     /// <summary>`bench --model DIR`: prefill and decode tokens/s, effective GFLOP/s and resident memory, as a table.</summary>
     private static int BenchModel(string dir, Precision[] precisions, ModelBenchmarkOptions options)
     {
-        var r = ModelBenchmark.Run(dir, precisions, options, line => Console.Error.WriteLine($"  {line}"));
+        var r = ProgressReporter.Run("bench", "phases", progress => ModelBenchmark.Run(dir, precisions, options, progress.Step));
         var c = r.Config;
         Console.WriteLine($"steermoe bench --model {dir}: {c.Architecture}, {c.LayerCount} layers, hidden {c.HiddenSize}, {c.ExpertCount} experts top-{c.TopK}, vocab {c.VocabSize}");
         Console.WriteLine($"{r.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; prompt {options.PromptTokens} tokens x batch {options.Batch}, {options.DecodeSteps} decode steps; median of {options.Runs} runs after 1 warm-up; load (mmap) {r.LoadSeconds:F2} s");
@@ -113,7 +113,7 @@ internal static class BenchCommand
     {
         Console.WriteLine($"steermoe bench: GEMM kernels on the OLMoE-1B-7B shapes (bf16 weights), {Parallelism.Threads} threads, " +
                           (Timing.UseThreadCpuTime ? "timed by thread CPU time" : "timed by the wall clock"));
-        var report = GemmBenchmark.Run(runs, line => Console.Error.WriteLine($"  {line}"), tokens);
+        var report = ProgressReporter.Run("bench", "steps", progress => GemmBenchmark.Run(runs, progress.Step, tokens));
         Console.WriteLine($"machine: {report.Machine}");
         Console.WriteLine($"managed kernels: {report.Isa}; fast backend: {report.FastBackend}");
         Console.WriteLine($"fp32 FMA peak ({report.Isa} independent FMAs, {report.Threads} threads): median {report.FmaPeakGflops:F1}, best {report.FmaPeakBestGflops:F1} GFLOP/s");

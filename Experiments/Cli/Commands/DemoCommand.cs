@@ -20,7 +20,8 @@ internal static class DemoCommand
             var context = new SteerMoEContext(result.GetValue(seed));
             string folder = result.GetValue(specs) ?? Path.Combine(RepositoryRoot(), DemoRunner.DefaultSpecFolder);
             string outDir = result.GetValue(output)!;
-            var table = context.Experiments.RunDemo(DemoRunner.Specs(folder), outDir, Console.WriteLine, engine);
+            var table = ProgressReporter.Run("demo", "behaviours", progress =>
+                context.Experiments.RunDemo(DemoRunner.Specs(folder), outDir, progress.Log, engine, progress.Report));
             Console.WriteLine();
             Console.WriteLine($"{"behaviour",-18} {"direction",-19} {"N/M",5} {"evaluator",-18} {"before",7} {"steered",8} {"random",7} {"p(steered)",11}");
             foreach (var row in table.Rows)

@@ -43,7 +43,8 @@ internal static class ExperimentCommand
                 if (fresh != dir) Console.WriteLine($"{dir} holds a run; --force-new: writing to {fresh}");
                 dir = fresh;
             }
-            var cells = context.Experiments.RunSteering(loaded, dir, result.GetValue(neutral), Console.WriteLine, engine);
+            var cells = ProgressReporter.Run("experiment", "cells", progress =>
+                context.Experiments.RunSteering(loaded, dir, result.GetValue(neutral), progress.Log, engine, progress.Report));
             Console.WriteLine($"{dir}: {cells.Count(c => c.Status == CellStatus.Done)} of {cells.Count} cells done; results in {Path.Combine(dir, "results.csv")}");
             string table = Path.Combine(dir, Reports.PaperTable.MarkdownFile);
             if (loaded.Benchmarks.Count > 0 && File.Exists(table)) Console.Write(File.ReadAllText(table));

@@ -35,16 +35,26 @@ internal static class PairsCommand
             string Need(Option<string?> option, string kind) =>
                 result.GetValue(option) ?? throw new ArgumentException($"pairs build --from {kind}: {option.Name} is required.");
             string kind = result.GetValue(from)!;
-            var built = kind switch
-            {
-                "squad" => context.Data.BuildSquadPairs(Need(input, kind), result.GetValue(limit), result.GetValue(skipUnanswerable)),
-                "beavertails" => context.Data.BuildBeaverTailsPairs(Need(input, kind), result.GetValue(refusals), result.GetValue(limit)),
-                "lists" => context.Data.BuildListPairs(Need(a, kind), Need(b, kind), result.GetValue(prompt)),
-                _ => throw new ArgumentException($"--from: '{kind}': expected squad, beavertails or lists."),
-            };
-            var pairs = kind == "lists" && result.GetValue(limit) is { } n ? built.Pairs.Take(n) : built.Pairs;
             string path = CommandRunner.Required(result, output);
-            int written = context.Data.WritePairs(path, pairs);
+            var (built, written) = ProgressReporter.Run("pairs build", "rows", progress =>
+            {
+                var built = kind switch
+                {
+                    "squad" => context.Data.BuildSquadPairs(Need(input, kind), result.GetValue(limit), result.GetValue(skipUnanswerable), (d, t) => progress.Report(d, t)),
+                    "beavertails" => context.Data.BuildBeaverTailsPairs(Need(input, kind), result.GetValue(refusals), result.GetValue(limit), (d, t) => progress.Report(d, t)),
+                    "lists" => context.Data.BuildListPairs(Need(a, kind), Need(b, kind), result.GetValue(prompt)),
+                    _ => throw new ArgumentException($"--from: '{kind}': expected squad, beavertails or lists."),
+                };
+                var pairs = (kind == "lists" && result.GetValue(limit) is { } n ? built.Pairs.Take(n) : built.Pairs).ToArray();
+                var counted = pairs.Select((pair, i) =>
+                {
+                    if (i % Data.Pairs.PairBuilders.ProgressEvery == 0) progress.Report(new Running.RunProgress("pairs write", i, pairs.Length, "pairs"));
+                    return pair;
+                });
+                int written = context.Data.WritePairs(path, counted);
+                progress.Report(new Running.RunProgress("pairs write", written, pairs.Length, "pairs"));
+                return (built, written);
+            });
             string skipped = built.Skipped.Count == 0 ? "" : "; skipped: " + string.Join(", ", built.Skipped.Select(s => $"{s.Value} {s.Key}"));
             Console.WriteLine($"{path}: {written} pairs from {built.RowsRead} rows read ({kind}){skipped}");
             return 0;

@@ -23,12 +23,12 @@ public sealed partial class DataCatalog
     public PairedDatasetSummary CheckPairs(string path) => PairedDatasetSummary.Of(path);
 
     /// <summary>Faithfulness pairs from SQuAD: the original JSON or Hugging Face's Parquet/JSONL rows (<see cref="PairBuilders.FromSquad"/>).</summary>
-    public BuiltPairs BuildSquadPairs(string path, int? limit = null, bool skipUnanswerable = false) =>
-        PairBuilders.FromSquad(path, limit, skipUnanswerable);
+    public BuiltPairs BuildSquadPairs(string path, int? limit = null, bool skipUnanswerable = false, Action<int, int>? rowsRead = null) =>
+        PairBuilders.FromSquad(path, limit, skipUnanswerable, rowsRead);
 
     /// <summary>Safety pairs from BeaverTails rows (Parquet, JSONL, JSON, CSV or a folder); <paramref name="refusalsPath"/> is a list file (one refusal a line), the paper's fixed refusal when null.</summary>
-    public BuiltPairs BuildBeaverTailsPairs(string path, string? refusalsPath = null, int? limit = null) =>
-        PairBuilders.FromBeaverTails(path, refusalsPath is null ? null : PairBuilders.ReadList(refusalsPath), limit);
+    public BuiltPairs BuildBeaverTailsPairs(string path, string? refusalsPath = null, int? limit = null, Action<int, int>? rowsRead = null) =>
+        PairBuilders.FromBeaverTails(path, refusalsPath is null ? null : PairBuilders.ReadList(refusalsPath), limit, rowsRead);
 
     /// <summary>Pairs from two text lists, line i against line i (<see cref="PairBuilders.FromTextLists"/>).</summary>
     public BuiltPairs BuildListPairs(string pathA, string pathB, string? prompt = null) => PairBuilders.FromTextLists(pathA, pathB, prompt);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SteerMoE.Research.Data.Tables;
 using SteerMoE.Research.Registry;
+using SteerMoE.Research.Running;
 
 namespace SteerMoE.Research.Demo;
 
@@ -25,19 +26,21 @@ public static class DemoRunner
 
     /// <summary>Runs (or resumes) every spec into <paramref name="outDir"/>/{spec name}; returns the before/after table, also written as demo.csv, and writes report.html.</summary>
     public static CsvTable Run(SteerMoEContext context, IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null,
-        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu)
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu, Action<RunProgress>? progress = null)
     {
         var specs = specPaths.Select(context.Experiments.LoadSpec).ToArray();
         var duplicate = specs.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new FormatException($"{duplicate.Last().Source}: name: '{duplicate.Key}' is used by two specs; each behaviour needs its own name.");
         Directory.CreateDirectory(outDir);
         var rows = new List<string[]>();
-        foreach (var spec in specs)
+        for (int i = 0; i < specs.Length; i++)
         {
-            string runDir = Path.Combine(outDir, spec.Name);
-            var cells = context.Experiments.RunSteering(spec, runDir, log: log, device: device);
+            var spec = specs[i];
+            progress?.Invoke(new RunProgress(RunProgress.Behaviours, i, specs.Length, "behaviours", spec.Name));
+            var cells = context.Experiments.RunSteering(spec, Path.Combine(outDir, spec.Name), log: log, device: device, progress: progress);
             rows.AddRange(SummaryRows(spec.Name, cells));
         }
+        progress?.Invoke(new RunProgress(RunProgress.Behaviours, specs.Length, specs.Length, "behaviours"));
         var table = new CsvTable(SummaryColumns, rows, "demo.csv");
         table.Save(Path.Combine(outDir, "demo.csv"));
         RunReport.Write(outDir, table);

@@ -36,9 +36,13 @@ public interface IExperimentExecutor
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Runs (or resumes) the experiment into <paramref name="runDirectory"/>; returns the registry's cells.</summary>
+    /// <summary>
+    /// Runs (or resumes) the experiment into <paramref name="runDirectory"/>; returns the registry's cells.
+    /// <paramref name="log"/> gets one line as each cell starts; the cells done so far go to <paramref name="progress"/>
+    /// when given, else to the log with the time left.
+    /// </summary>
     public static IReadOnlyList<CellRecord> Run(SteerMoEContext context, ExperimentSpec spec, string runDirectory,
-        IExperimentExecutor executor, Action<string>? log = null)
+        IExperimentExecutor executor, Action<string>? log = null, Action<RunProgress>? progress = null)
     {
         var cells = ExperimentCell.Enumerate(spec);
         using var registry = RunRegistry.Open(runDirectory);
@@ -51,6 +55,7 @@ public static class ExperimentRunner
         log?.Invoke($"{spec.Name}: {cells.Count} cells, {done.Count} already done");
         int todo = cells.Count - done.Count, started = 0;
         var clock = Stopwatch.StartNew();
+        progress?.Invoke(new RunProgress(RunProgress.Cells, 0, todo, "cells", spec.Name));
         foreach (var cell in cells)
         {
             if (done.Contains(cell.Key)) continue;
@@ -69,8 +74,9 @@ public static class ExperimentRunner
                 throw;
             }
             WriteResults(registry, runDirectory);
+            progress?.Invoke(new RunProgress(RunProgress.Cells, started, todo, "cells", spec.Name));
             double elapsed = clock.Elapsed.TotalSeconds, eta = elapsed / started * (todo - started);
-            log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"done {started}/{todo} ({100.0 * started / todo:F0}%), {elapsed:F0} s elapsed, about {eta:F0} s to go: {cell.Key}"));
+            if (progress is null) log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"done {started}/{todo} ({100.0 * started / todo:F0}%), {elapsed:F0} s elapsed, about {eta:F0} s to go: {cell.Key}"));
         }
         WriteResults(registry, runDirectory);
         return registry.Cells();

@@ -21,8 +21,10 @@ public sealed record SteeringExecutorOptions
     public string? NeutralTextPath { get; init; }
     /// <summary>Where the model runs (detection and generation): the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
     public Inference.Models.EngineDevice Device { get; init; } = Inference.Models.EngineDevice.Cpu;
-    /// <summary>Progress lines (prompts generated within a cell); null: silent.</summary>
+    /// <summary>Progress lines (prompts generated within a cell) when <see cref="Progress"/> is null; null: silent.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>Progress of detection (pairs) and of generation (prompts of the baseline or a cell); null: lines to <see cref="Log"/>.</summary>
+    public Action<RunProgress>? Progress { get; init; }
 }
 
 /// <summary>
@@ -152,7 +154,13 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             Directory.CreateDirectory(detectionDir);
             AtomicFile.WriteAllText(fingerprintPath, fingerprint);
             run.Context.Detection.Collect(spec.Resolve(spec.Model), detectionPairs, detectionDir,
-                new Detection.Collection.CollectionOptions { Precision = _precision, Resume = resume, Device = _options.Device });
+                new Detection.Collection.CollectionOptions
+                {
+                    Precision = _precision, Resume = resume, Device = _options.Device,
+                    Progress = _options.Progress is { } report
+                        ? p => report(new RunProgress(RunProgress.Detection, p.PairsDone, p.PairsTotal, "pairs", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.TokensPerSecond:F0} tok/s")))
+                        : null,
+                });
         }
         // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
         foreach (string metric in spec.Metrics)
@@ -291,10 +299,12 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var outputs = new List<GeneratedText>(_prompts.Count);
         int batch = _batchSize;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        _options.Progress?.Invoke(new RunProgress(RunProgress.Generation, 0, _prompts.Count, "prompts", what));
         for (int start = 0; start < _prompts.Count; start += batch)
         {
             outputs.AddRange(Generator.Generate(_prompts.Skip(start).Take(batch).ToArray(), plan, _settings with { PromptIndexOffset = start }));
-            if (_prompts.Count > batch)
+            if (_options.Progress is { } report) report(new RunProgress(RunProgress.Generation, outputs.Count, _prompts.Count, "prompts", what));
+            else if (_prompts.Count > batch)
                 _options.Log?.Invoke($"  {what}: {outputs.Count}/{_prompts.Count} prompts ({100.0 * outputs.Count / _prompts.Count:F0}%, {clock.Elapsed.TotalSeconds:F0} s)");
         }
         return outputs;

@@ -76,24 +76,26 @@ public static unsafe class GemmBenchmark
         [.. OlmoeShapes(1), .. OlmoeShapes(4), .. OlmoeShapes(64, expertsOnly: true), .. OlmoeShapes(512)];
 
     /// <summary>
-    /// Runs the whole benchmark; <paramref name="progress"/> gets a line per finished step. <paramref name="tokens"/>
+    /// Runs the whole benchmark; <paramref name="progress"/> gets each step as it finishes. <paramref name="tokens"/>
     /// keeps only the shapes with those token counts (the layer aggregates need 1, 64 and 512).
     /// </summary>
-    public static KernelBenchmarkReport Run(int minRuns = 5, Action<string>? progress = null, IReadOnlyCollection<int>? tokens = null)
+    public static KernelBenchmarkReport Run(int minRuns = 5, Action<BenchmarkStep>? progress = null, IReadOnlyCollection<int>? tokens = null)
     {
+        var shapes = DefaultShapes().Where(s => tokens == null || tokens.Contains(s.Tokens)).ToArray();
+        int step = 0, steps = shapes.Length + 2;   // the peak before and after the shapes
         var (peak, peakBest) = FmaPeak.Measure(Parallelism.Threads);
-        progress?.Invoke($"fp32 FMA peak: median {peak:F1}, best {peakBest:F1} GFLOP/s");
+        progress?.Invoke(new BenchmarkStep(++step, steps, $"fp32 FMA peak: median {peak:F1}, best {peakBest:F1} GFLOP/s"));
         var results = new List<GemmTimings>();
-        foreach (var shape in DefaultShapes().Where(s => tokens == null || tokens.Contains(s.Tokens)))
+        foreach (var shape in shapes)
         {
             var r = Measure(shape, minRuns);
             results.Add(r);
-            progress?.Invoke($"{shape.Name} {shape.Rows}x{shape.Cols} T={shape.Tokens}: exact {r.Gflops(r.Exact):F1}, fast {r.Gflops(r.Fast):F1}" +
-                             (r.OneDnn is { } o ? $", oneDNN {r.Gflops(o):F1}" : "") + " GFLOP/s (medians)");
+            progress?.Invoke(new BenchmarkStep(++step, steps, $"{shape.Name} {shape.Rows}x{shape.Cols} T={shape.Tokens}: exact {r.Gflops(r.Exact):F1}, fast {r.Gflops(r.Fast):F1}" +
+                             (r.OneDnn is { } o ? $", oneDNN {r.Gflops(o):F1}" : "") + " GFLOP/s (medians)"));
         }
         // The peak again at the end: the load of a shared machine drifts; the better of the two runs counts.
         var (peak2, peakBest2) = FmaPeak.Measure(Parallelism.Threads);
-        progress?.Invoke($"fp32 FMA peak again: median {peak2:F1}, best {peakBest2:F1} GFLOP/s");
+        progress?.Invoke(new BenchmarkStep(++step, steps, $"fp32 FMA peak again: median {peak2:F1}, best {peakBest2:F1} GFLOP/s"));
         var deviation = MeasureDeviation(new GemmShape("attention q/k/v/o", 2048, 2048, 64));
         return new KernelBenchmarkReport(MachineDescription(), Parallelism.Threads, MatMul.Isa, MatMul.FastBackend,
             Math.Max(peak, peak2), Math.Max(peakBest, peakBest2), results, [.. Aggregates(results, best: false), .. Aggregates(results, best: true)], deviation);

@@ -16,6 +16,9 @@ public sealed record Measurement(double MedianSeconds, double MinSeconds, double
     public double BestRate(double units) => units / MinSeconds;
 }
 
+/// <summary>A finished step of a benchmark run: <paramref name="Done"/> of <paramref name="Total"/> steps, and its result in one line.</summary>
+public readonly record struct BenchmarkStep(int Done, int Total, string Line);
+
 /// <summary>
 /// Careful timing without BenchmarkDotNet (0.14 predates .NET 10): warm-up runs (JIT tiers, page faults,
 /// caches), then at least <c>minRuns</c> timed runs and at least <c>minSeconds</c> in total, at most

@@ -54,8 +54,8 @@ public sealed record ModelBenchmarkReport(
 /// </summary>
 public static class ModelBenchmark
 {
-    /// <summary>Runs the benchmark for each of <paramref name="precisions"/>; <paramref name="progress"/> gets one line per phase.</summary>
-    public static ModelBenchmarkReport Run(string directory, IReadOnlyList<Precision> precisions, ModelBenchmarkOptions options, Action<string>? progress = null)
+    /// <summary>Runs the benchmark for each of <paramref name="precisions"/>; <paramref name="progress"/> gets each phase as it is timed.</summary>
+    public static ModelBenchmarkReport Run(string directory, IReadOnlyList<Precision> precisions, ModelBenchmarkOptions options, Action<BenchmarkStep>? progress = null)
     {
         options.Validate();
         double start = Timing.Now();
@@ -70,6 +70,8 @@ public static class ModelBenchmark
 
         long kvBytes = 0;
         var results = new List<PrecisionResult>();
+        int[] decodeBatches = options.Batch == 1 ? [1] : [1, options.Batch];
+        int step = 0, steps = precisions.Count * (1 + decodeBatches.Length);
         foreach (var precision in precisions)
         {
             var counter = new TopKCounter(config.LayerCount, Math.Max(1, config.ExpertCount));
@@ -79,14 +81,14 @@ public static class ModelBenchmark
             var prefill = Timing.Measure(_ => model.Forward(prefillPrompts, prefillOptions), warmup: 1, minRuns: options.Runs, minSeconds: 0);
             phases.Add(new PhaseResult("prefill", options.Batch, (long)options.Batch * options.PromptTokens,
                 options.Batch * flops.Prefill(options.PromptTokens), prefill));
-            progress?.Invoke($"{precision.Name()}: prefill {options.Batch}x{options.PromptTokens} median {prefill.MedianSeconds:F3} s");
-            foreach (int batch in options.Batch == 1 ? [1] : new[] { 1, options.Batch })
+            progress?.Invoke(new BenchmarkStep(++step, steps, $"{precision.Name()}: prefill {options.Batch}x{options.PromptTokens} median {prefill.MedianSeconds:F3} s"));
+            foreach (int batch in decodeBatches)
             {
                 var decode = MeasureDecode(model, Prompts(batch), precision, options.DecodeSteps, options.Runs, out long bytes);
                 kvBytes = Math.Max(kvBytes, bytes);
                 phases.Add(new PhaseResult("decode", batch, (long)batch * options.DecodeSteps,
                     batch * flops.Decode(options.PromptTokens, options.DecodeSteps), decode));
-                progress?.Invoke($"{precision.Name()}: decode batch {batch} x {options.DecodeSteps} steps median {decode.MedianSeconds:F3} s");
+                progress?.Invoke(new BenchmarkStep(++step, steps, $"{precision.Name()}: decode batch {batch} x {options.DecodeSteps} steps median {decode.MedianSeconds:F3} s"));
             }
             results.Add(new PrecisionResult(precision, phases, counter.Total));
         }

@@ -27,6 +27,29 @@ public class PairBuilderTests
         Assert.Equal(built.Pairs.Take(3), limited.Pairs);
     }
 
+    [Fact]
+    public void BuildersReportTheRowsReadEveryThousandRowsAndAtTheEnd()
+    {
+        // 2500 questions in 5 paragraphs: calls at 0, 1000 and 2000 rows read, then 2500 of 2500 (the total counted up front).
+        string path = Path.Combine(RepoPaths.TempDir("squad-progress"), "squad.json");
+        var paragraphs = Enumerable.Range(0, 5).Select(p => new { context = $"context {p}", qas = Enumerable.Range(0, 500).Select(q => new { question = $"question {p} {q}?" }) });
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new { data = new[] { new { paragraphs } } }));
+        var calls = new List<(int Read, int Total)>();
+        var built = PairBuilders.FromSquad(path, rowsRead: (read, total) => calls.Add((read, total)));
+        Assert.Equal(2500, built.Pairs.Count);
+        Assert.Equal([(0, 2500), (1000, 2500), (2000, 2500), (2500, 2500)], calls);
+        // A limit stops early; the last call still says all rows are accounted for.
+        calls.Clear();
+        PairBuilders.FromSquad(path, limit: 1500, rowsRead: (read, total) => calls.Add((read, total)));
+        Assert.Equal([(0, 2500), (1000, 2500), (2500, 2500)], calls);
+        // Flat rows (BeaverTails JSONL): the total is the rows in the file.
+        string rows = Path.Combine(RepoPaths.TempDir("bt-progress"), "bt.jsonl");
+        File.WriteAllLines(rows, Enumerable.Range(0, 1200).Select(i => $"{{\"prompt\": \"p{i}\", \"response\": \"r{i}\", \"is_safe\": {(i % 2 == 0 ? "true" : "false")}}}"));
+        calls.Clear();
+        Assert.Equal(600, PairBuilders.FromBeaverTails(rows, rowsRead: (read, total) => calls.Add((read, total))).Pairs.Count);
+        Assert.Equal([(0, 1200), (1000, 1200), (1200, 1200)], calls);
+    }
+
     [Theory]
     [InlineData("{\"version\": \"1.1\"}", "field 'data': expected a list of articles (SQuAD format: data[].paragraphs[].qas[]).")]
     [InlineData("{\"data\": [{\"title\": \"x\"}]}", "data[0]: field 'paragraphs': expected a list.")]
