@@ -133,11 +133,25 @@ public static unsafe class MatMul
             }
             return;
         }
+        if (isa == (int)KernelIsa.Vector256)
+        {
+            // The same 4-token groups; one token takes 4 rows a tile, 2-4 tokens share each row they read.
+            for (int t = 0; t < tokens; t += 4)
+            {
+                int mr = Math.Min(4, tokens - t), step = mr == 1 ? 4 : 1;
+                float* xt = xs + (long)t * kp, yt = y + t * yStride;
+                for (int r = 0; r < n; r += step)
+                {
+                    if (streamAhead && r + step < n) StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
+                    if (mr == 1) MicroKernels.Tile1x4x256<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(4, n - r));
+                    else MicroKernels.Tile4x1x256<TW>(xt, kp, mr, w + r * wStride, yt + r, yStride);
+                }
+            }
+            return;
+        }
         for (int t = 0; t < tokens; t++)
             for (int r = 0; r < n; r++)
-                y[t * yStride + r] = isa == (int)KernelIsa.Vector256
-                    ? MicroKernels.Dot256<TW>(xs + (long)t * kp, w + r * wStride, kp)
-                    : MicroKernels.DotScalar<TW>(xs + (long)t * kp, w + r * wStride, kp);
+                y[t * yStride + r] = MicroKernels.DotScalar<TW>(xs + (long)t * kp, w + r * wStride, kp);
     }
 
     /// <summary>

@@ -72,16 +72,52 @@ internal static unsafe class MicroKernels
         if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(c4), Reduce(c5), Reduce(c6), Reduce(c7));
     }
 
-    /// <summary>One token × one row with Vector256 pairs (lanes 0-7 and 8-15): the fallback without AVX-512.</summary>
-    public static float Dot256<TW>(float* x, byte* w, int kp) where TW : struct, IWeightRows
+    /// <summary>
+    /// One token × four rows with Vector256 pairs, the kernels without AVX-512: per row the canonical 16 lanes (0-7 in
+    /// l, 8-15 in h, each accumulating in increasing k) and lane tree, so the same bits as the Vector512 tiles; x is
+    /// loaded once for the four rows, and eight FMA chains run side by side.
+    /// </summary>
+    public static void Tile1x4x256<TW>(float* x, byte* w0, long wStride, int kp, float* y, int nr) where TW : struct, IWeightRows
     {
-        Vector256<float> lo = default, hi = default;
+        // Rows past nr repeat row 0 (valid memory); their results are discarded.
+        byte* w1 = nr > 1 ? w0 + wStride : w0, w2 = nr > 2 ? w0 + 2 * wStride : w0, w3 = nr > 3 ? w0 + 3 * wStride : w0;
+        Vector256<float> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
         for (int k = 0; k < kp; k += 16)
         {
-            lo = Vector256.FusedMultiplyAdd(Vector256.Load(x + k), TW.Load256(w, k), lo);
-            hi = Vector256.FusedMultiplyAdd(Vector256.Load(x + k + 8), TW.Load256(w, k + 8), hi);
+            var xl = Vector256.Load(x + k);
+            var xh = Vector256.Load(x + k + 8);
+            l0 = Vector256.FusedMultiplyAdd(xl, TW.Load256(w0, k), l0); h0 = Vector256.FusedMultiplyAdd(xh, TW.Load256(w0, k + 8), h0);
+            l1 = Vector256.FusedMultiplyAdd(xl, TW.Load256(w1, k), l1); h1 = Vector256.FusedMultiplyAdd(xh, TW.Load256(w1, k + 8), h1);
+            l2 = Vector256.FusedMultiplyAdd(xl, TW.Load256(w2, k), l2); h2 = Vector256.FusedMultiplyAdd(xh, TW.Load256(w2, k + 8), h2);
+            l3 = Vector256.FusedMultiplyAdd(xl, TW.Load256(w3, k), l3); h3 = Vector256.FusedMultiplyAdd(xh, TW.Load256(w3, k + 8), h3);
         }
-        return Reduce(lo + hi);
+        StoreRow(y, nr, Reduce(l0 + h0), Reduce(l1 + h1), Reduce(l2 + h2), Reduce(l3 + h3));
+    }
+
+    /// <summary>
+    /// Up to four tokens × one row with Vector256 pairs: per token the canonical lanes and lane tree (as
+    /// <see cref="Tile1x4x256{TW}"/>), with the row loaded and widened once for all the tokens (batched decode reads
+    /// each weight once).
+    /// x: [mr, kp] rows kp apart; y: the tokens' outputs yStride apart.
+    /// </summary>
+    public static void Tile4x1x256<TW>(float* x, int kp, int mr, byte* w, float* y, long yStride) where TW : struct, IWeightRows
+    {
+        // Tokens past mr repeat token 0; their results are discarded.
+        float* x1 = mr > 1 ? x + kp : x, x2 = mr > 2 ? x + 2 * kp : x, x3 = mr > 3 ? x + 3 * kp : x;
+        Vector256<float> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+        for (int k = 0; k < kp; k += 16)
+        {
+            var wl = TW.Load256(w, k);
+            var wh = TW.Load256(w, k + 8);
+            l0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + k), wl, l0); h0 = Vector256.FusedMultiplyAdd(Vector256.Load(x + k + 8), wh, h0);
+            l1 = Vector256.FusedMultiplyAdd(Vector256.Load(x1 + k), wl, l1); h1 = Vector256.FusedMultiplyAdd(Vector256.Load(x1 + k + 8), wh, h1);
+            l2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + k), wl, l2); h2 = Vector256.FusedMultiplyAdd(Vector256.Load(x2 + k + 8), wh, h2);
+            l3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + k), wl, l3); h3 = Vector256.FusedMultiplyAdd(Vector256.Load(x3 + k + 8), wh, h3);
+        }
+        y[0] = Reduce(l0 + h0);
+        if (mr > 1) y[yStride] = Reduce(l1 + h1);
+        if (mr > 2) y[2 * yStride] = Reduce(l2 + h2);
+        if (mr > 3) y[3 * yStride] = Reduce(l3 + h3);
     }
 
     /// <summary>One token × one row in scalar code with the same 16 lanes: the fallback without SIMD.</summary>

@@ -1,5 +1,6 @@
 using SteerMoE.Research.Inference.Models;
 using SteerMoE.Research.Inference.Models.Benchmarks;
+using SteerMoE.Research.Inference.Routing;
 using SteerMoE.Research.Tests;
 using Xunit;
 
@@ -15,21 +16,68 @@ public sealed class BenchModelCommandTests
     {
         var r = Cli.RunWithEveryProgressLine("bench", "--model", Fixture, "--prompt-tokens", "4", "--batch", "2", "--decode-steps", "2", "--repeat", "1");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        // Progress (stderr): each phase's result as it is timed, then the phases done of 6.
+        // Progress (stderr): each phase's result as it is timed, then the phases done of 7 (the last: the bandwidth).
         Assert.Contains("  exact: prefill 2x4 median ", r.Stderr);
-        Assert.Contains("\nbench: 1/6 phases (17%), ", r.Stderr);
+        Assert.Contains("\nbench: 1/7 phases (14%), ", r.Stderr);
         Assert.Contains("  fast: decode batch 2 x 2 steps median ", r.Stderr);
-        Assert.Contains("\nbench: 6/6 phases (100%), ", r.Stderr);
+        Assert.Contains("  memory read bandwidth: median ", r.Stderr);
+        Assert.Contains("\nbench: 7/7 phases (100%), ", r.Stderr);
         var lines = r.Stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         foreach (var precision in new[] { "exact", "fast" })
         {
             Assert.Contains(lines, l => l is [var p, "prefill", "2", "8", ..] && p == precision);
-            Assert.Contains(lines, l => l is [var p, "decode", "1", "2", ..] && p == precision);
-            Assert.Contains(lines, l => l is [var p, "decode", "2", "4", ..] && p == precision);
+            // Decode rows end with GB/s and the percentage of the measured bandwidth; prefill rows do not.
+            Assert.Contains(lines, l => l is [var p, "decode", "1", "2", _, _, _, _, var gbps, var bw] && p == precision && double.Parse(gbps) > 0 && bw.EndsWith('%'));
+            Assert.Contains(lines, l => l is [var p, "decode", "2", "4", _, _, _, _, var gbps, var bw] && p == precision && double.Parse(gbps) > 0 && bw.EndsWith('%'));
+            Assert.Contains(lines, l => l is [var p, "prefill", _, _, _, _, _, _] && p == precision);
             // 2 prefill runs (warm-up + 1) x 8 tokens x 3 layers x top-4 choices reach the counting observer.
             Assert.Contains($"routing captured ({precision} prefill runs): 192 top-k choices counted", r.Stdout);
         }
         Assert.Contains("RSS / (checkpoint + KV) =", r.Stdout);
+    }
+
+    [Fact]
+    public void BenchModelPrintsTheMeasuredReadBandwidth()
+    {
+        var r = Cli.Run("bench", "--model", Fixture, "--precision", "exact", "--prompt-tokens", "2", "--batch", "1", "--decode-steps", "1", "--repeat", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var line = Assert.Single(r.Stdout.Split('\n'), l => l.StartsWith("memory read bandwidth ("));
+        var m = System.Text.RegularExpressions.Regex.Match(line, @"median ([0-9.]+), best ([0-9.]+) GB/s");
+        Assert.True(m.Success, line);
+        // Any machine this runs on reads memory at more than 0.1 GB/s, and the best pass is at least the median.
+        Assert.InRange(double.Parse(m.Groups[1].Value), 0.1, double.Parse(m.Groups[2].Value));
+    }
+
+    [Fact]
+    public void DecodeTrafficMatchesHandComputedOlmoeFixture()
+    {
+        using var model = MoeModel.Load(Fixture);
+        var traffic = DecodeTraffic.Of(model);
+        // H 64, 4 heads of 16 (q 64), 2 KV heads (kv 32), 3 layers, 8 experts of I 32, V 384, all bf16 (2 bytes).
+        // Per layer: q, k, v, o projections, q/k norms, two RMS norms, the router; then the final norm and lm_head.
+        long perLayer = 64 * 64 + 2 * 32 * 64 + 64 * 64 + 64 + 32 + 2 * 64 + 8 * 64;
+        long dense = 2 * (3 * perLayer + 64 + 384 * 64);
+        Assert.Equal(127_424, dense);
+        Assert.Equal(dense, traffic.DenseBytes);
+        // Two sequences with 5 and 7 tokens of context; layers chose 4, 2 and 8 distinct experts. Each expert is
+        // gate, up and down (3 x 64 x 32 bf16), an embedding row 64 bf16, a layer's KV per token 2 x 32 fp32.
+        double step = traffic.StepBytes([4, 2, 8], [5, 7]);
+        Assert.Equal(dense + 2 * 128 + (4 + 2 + 8) * 12_288 + 3 * (5 + 7) * 256, step);
+    }
+
+    [Fact]
+    public void DistinctExpertsCountsEachLayersUnionOfChoicesPerCall()
+    {
+        var distinct = new DistinctExperts(layers: 2, experts: 8);
+        void Route(int layer, int[] topK) =>   // two tokens, top-2 each
+            distinct.OnRouting(new RoutingBatch(layer, 8, 2, new float[16], topK, new float[4], [0, 1], [3, 3]));
+        Route(0, [1, 5, 5, 2]);                // {1, 2, 5}
+        Route(1, [7, 7, 7, 7]);                // {7}
+        distinct.EndCall();
+        Route(0, [0, 3, 4, 6]);                // a new call starts from nothing: {0, 3, 4, 6}
+        distinct.EndCall();
+        Assert.Equal([3, 1], distinct.Calls[0]);
+        Assert.Equal([4, 0], distinct.Calls[1]);
     }
 
     [Fact]

@@ -81,11 +81,14 @@ internal static class BenchCommand
         Console.WriteLine($"steermoe bench --model {dir}: {c.Architecture}, {c.LayerCount} layers, hidden {c.HiddenSize}, {c.ExpertCount} experts top-{c.TopK}, vocab {c.VocabSize}");
         Console.WriteLine($"{r.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; prompt {options.PromptTokens} tokens x batch {options.Batch}, {options.DecodeSteps} decode steps; median of {options.Runs} runs after 1 warm-up; load (mmap) {r.LoadSeconds:F2} s");
         Console.WriteLine();
-        Console.WriteLine($"{"precision",-9} {"phase",-8} {"batch",5} {"tokens",7} {"median s",9} {"min s",9} {"tokens/s",10} {"GFLOP/s",8}");
+        Console.WriteLine($"{"precision",-9} {"phase",-8} {"batch",5} {"tokens",7} {"median s",9} {"min s",9} {"tokens/s",10} {"GFLOP/s",8} {"GB/s",7} {"%bw",5}");
         foreach (var p in r.Precisions)
             foreach (var phase in p.Phases)
-                Console.WriteLine($"{p.Precision.Name(),-9} {phase.Name,-8} {phase.Batch,5} {phase.TokensPerRun,7} {phase.Time.MedianSeconds,9:F4} {phase.Time.MinSeconds,9:F4} {phase.TokensPerSecond,10:F1} {phase.Gflops,8:F2}");
+                Console.WriteLine($"{p.Precision.Name(),-9} {phase.Name,-8} {phase.Batch,5} {phase.TokensPerRun,7} {phase.Time.MedianSeconds,9:F4} {phase.Time.MinSeconds,9:F4} {phase.TokensPerSecond,10:F1} {phase.Gflops,8:F2}" +
+                    (phase.GBps is { } gbps ? $" {gbps,7:F2} {100 * gbps / r.Bandwidth.Best,4:F0}%" : ""));
         Console.WriteLine();
+        Console.WriteLine($"memory read bandwidth ({r.Threads} threads, {MemoryBandwidth.BufferBytes >> 20} MiB summed): median {r.Bandwidth.Median:F1}, best {r.Bandwidth.Best:F1} GB/s; " +
+                          "decode GB/s = the weights and KV cache a step must read (dense weights, each routed expert once a step, the KV context) / median time; %bw of the best");
         foreach (var p in r.Precisions)
             Console.WriteLine($"routing captured ({p.Precision.Name()} prefill runs): {p.RoutedTopK} top-k choices counted");
         const double MiB = 1024 * 1024;

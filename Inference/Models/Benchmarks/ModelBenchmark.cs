@@ -26,9 +26,14 @@ public sealed record ModelBenchmarkOptions
     }
 }
 
-/// <summary>One measured phase: tokens processed per timed run, the run times and the FLOPs per run.</summary>
-public sealed record PhaseResult(string Name, int Batch, long TokensPerRun, double Flops, Measurement Time)
+/// <summary>
+/// One measured phase: tokens processed per timed run, the run times and the FLOPs per run; for decode, the bytes a
+/// run has to read (<see cref="DecodeTraffic"/>).
+/// </summary>
+public sealed record PhaseResult(string Name, int Batch, long TokensPerRun, double Flops, Measurement Time, double? BytesRead = null)
 {
+    /// <summary>Memory throughput (1e9 bytes/s of weights and KV cache) of the median run; null for prefill.</summary>
+    public double? GBps => BytesRead / Time.MedianSeconds / 1e9;
     /// <summary>Tokens per second from the median run.</summary>
     public double TokensPerSecond => TokensPerRun / Time.MedianSeconds;
     /// <summary>Effective GFLOP/s (active-parameter and attention-score FLOPs) from the median run.</summary>
@@ -39,9 +44,11 @@ public sealed record PhaseResult(string Name, int Batch, long TokensPerRun, doub
 public sealed record PrecisionResult(Precision Precision, IReadOnlyList<PhaseResult> Phases, long RoutedTopK);
 
 /// <summary>Everything a model benchmark measured, plus resident memory against checkpoint and KV cache bytes.</summary>
+/// <param name="Bandwidth">This machine's read bandwidth (GB/s, median and best; <see cref="MemoryBandwidth"/>), the limit of decode.</param>
 public sealed record ModelBenchmarkReport(
     string Directory, ModelConfig Config, ModelBenchmarkOptions Options, int Threads, double LoadSeconds,
-    IReadOnlyList<PrecisionResult> Precisions, long CheckpointBytes, long KvCacheBytes, long PeakRssBytes)
+    IReadOnlyList<PrecisionResult> Precisions, long CheckpointBytes, long KvCacheBytes, long PeakRssBytes,
+    (double Median, double Best) Bandwidth)
 {
     /// <summary>Peak RSS / (checkpoint bytes + largest KV cache bytes); the target is at most 1.2.</summary>
     public double RssRatio => PeakRssBytes / (double)(CheckpointBytes + KvCacheBytes);
@@ -65,13 +72,14 @@ public static class ModelBenchmark
         if (options.PromptTokens + options.DecodeSteps > config.MaxPositions)
             throw new ArgumentException($"--prompt-tokens + --decode-steps: {options.PromptTokens + options.DecodeSteps} exceeds the model's max positions {config.MaxPositions} ({config.Source}).");
         var flops = new FlopCounter(config);
+        var traffic = DecodeTraffic.Of(model);
         var random = new Random(1234);
         int[][] Prompts(int count) => [.. Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(config.VocabSize)).ToArray())];
 
         long kvBytes = 0;
         var results = new List<PrecisionResult>();
         int[] decodeBatches = options.Batch == 1 ? [1] : [1, options.Batch];
-        int step = 0, steps = precisions.Count * (1 + decodeBatches.Length);
+        int step = 0, steps = precisions.Count * (1 + decodeBatches.Length) + 1;
         foreach (var precision in precisions)
         {
             var counter = new TopKCounter(config.LayerCount, Math.Max(1, config.ExpertCount));
@@ -84,19 +92,52 @@ public static class ModelBenchmark
             progress?.Invoke(new BenchmarkStep(++step, steps, $"{precision.Name()}: prefill {options.Batch}x{options.PromptTokens} median {prefill.MedianSeconds:F3} s"));
             foreach (int batch in decodeBatches)
             {
-                var decode = MeasureDecode(model, Prompts(batch), precision, options.DecodeSteps, options.Runs, out long bytes);
+                var prompts = Prompts(batch);
+                var decode = MeasureDecode(model, prompts, precision, options.DecodeSteps, options.Runs, out long bytes);
                 kvBytes = Math.Max(kvBytes, bytes);
                 phases.Add(new PhaseResult("decode", batch, (long)batch * options.DecodeSteps,
-                    batch * flops.Decode(options.PromptTokens, options.DecodeSteps), decode));
+                    batch * flops.Decode(options.PromptTokens, options.DecodeSteps), decode, DecodeBytes(model, traffic, prompts, precision, options.DecodeSteps)));
                 progress?.Invoke(new BenchmarkStep(++step, steps, $"{precision.Name()}: decode batch {batch} x {options.DecodeSteps} steps median {decode.MedianSeconds:F3} s"));
             }
             results.Add(new PrecisionResult(precision, phases, counter.Total));
         }
+        // Last, after the model's work: the bandwidth the decode phases are judged against.
+        var bandwidth = MemoryBandwidth.Measure();
+        progress?.Invoke(new BenchmarkStep(++step, steps, $"memory read bandwidth: median {bandwidth.Median:F1}, best {bandwidth.Best:F1} GB/s"));
         long checkpointBytes = System.IO.Directory.EnumerateFiles(directory, "*.safetensors")
             .Where(f => !Path.GetFileName(f).StartsWith("reference", StringComparison.Ordinal))
             .Sum(f => new FileInfo(f).Length);
         return new ModelBenchmarkReport(directory, config, options, Parallelism.Threads, loadSeconds, results,
-            checkpointBytes, kvBytes, PeakResidentBytes());
+            checkpointBytes, kvBytes, PeakResidentBytes(), bandwidth);
+    }
+
+    /// <summary>
+    /// The bytes the timed decode of <paramref name="prompts"/> reads: the same greedy steps once more (untimed) with an
+    /// observer of the experts each step routes to, through <see cref="DecodeTraffic.StepBytes"/>.
+    /// </summary>
+    private static double DecodeBytes(MoeModel model, DecodeTraffic traffic, int[][] prompts, Precision precision, int steps)
+    {
+        var config = model.Config;
+        var distinct = new DistinctExperts(config.LayerCount, Math.Max(1, config.ExpertCount));
+        using var cache = model.CreateCache(prompts.Length);
+        var last = model.Forward(prompts, new ForwardOptions { Precision = precision }, cache);
+        var observed = new ForwardOptions { Precision = precision, Observer = distinct };
+        double bytes = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            last = model.Forward(NextTokens(last, prompts.Length), observed, cache);
+            distinct.EndCall();
+            int[] contexts = [.. prompts.Select(p => p.Length + step + 1)];
+            bytes += traffic.StepBytes(distinct.Calls[step], contexts);
+        }
+        return bytes;
+    }
+
+    private static int[][] NextTokens(ForwardResult last, int sequences)
+    {
+        var next = new int[sequences][];
+        for (int s = 0; s < sequences; s++) next[s] = [ArgMax(last.LastLogits.AsSpan(s * last.VocabSize, last.VocabSize))];
+        return next;
     }
 
     /// <summary>
@@ -114,12 +155,7 @@ public static class ModelBenchmark
             using var cache = model.CreateCache(prompts.Length);
             var last = model.Forward(prompts, forward, cache);
             double start = Timing.Now();
-            for (int step = 0; step < steps; step++)
-            {
-                var next = new int[prompts.Length][];
-                for (int s = 0; s < prompts.Length; s++) next[s] = [ArgMax(last.LastLogits.AsSpan(s * last.VocabSize, last.VocabSize))];
-                last = model.Forward(next, forward, cache);
-            }
+            for (int step = 0; step < steps; step++) last = model.Forward(NextTokens(last, prompts.Length), forward, cache);
             double seconds = Timing.Now() - start;
             if (run > 0) times.Add(seconds);   // run 0 is the warm-up
             kvBytes = cache.ByteCount;

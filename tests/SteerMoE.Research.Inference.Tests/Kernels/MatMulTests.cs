@@ -130,7 +130,8 @@ public unsafe class MatMulTests
     }
 
     [Theory]
-    [InlineData(DType.BF16, 512, 2048, 1)]   // decode: weights read in place, 1x8 tiles
+    [InlineData(DType.BF16, 512, 2048, 1)]   // decode: weights read in place, 1x8 tiles (AVX2: 1x4)
+    [InlineData(DType.BF16, 203, 2048, 3)]   // batched decode in place: 4x4 tiles (AVX2: each row shared by the 3 tokens)
     [InlineData(DType.BF16, 200, 300, 9)]    // packed blocks, padded columns, 4x4 tiles with a remainder
     [InlineData(DType.F32, 96, 1000, 33)]
     [InlineData(DType.Mxfp4, 100, 512, 6)]
