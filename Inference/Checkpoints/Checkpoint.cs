@@ -20,13 +20,22 @@ public sealed unsafe class Checkpoint : IDisposable
     /// <summary>The mapped files.</summary>
     public IReadOnlyList<SafetensorsFile> Files => _files;
 
-    private Checkpoint(string directory) => Directory = directory;
+    /// <summary>
+    /// True when <see cref="Matrix"/> returns BF16 matrices (Cols a multiple of 16) in the interleaved decode layout
+    /// (<see cref="WeightMatrix.Interleaved"/>), copied once into anonymous memory.
+    /// </summary>
+    public bool InterleaveBf16 { get; }
 
-    /// <summary>Opens the safetensors weights of a model folder (sharded or not).</summary>
-    public static Checkpoint Open(string directory)
+    private Checkpoint(string directory, bool interleaveBf16) { Directory = directory; InterleaveBf16 = interleaveBf16; }
+
+    /// <summary>
+    /// Opens the safetensors weights of a model folder (sharded or not); <paramref name="interleaveBf16"/>: see
+    /// <see cref="InterleaveBf16"/>.
+    /// </summary>
+    public static Checkpoint Open(string directory, bool interleaveBf16 = false)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found.");
-        var checkpoint = new Checkpoint(directory);
+        var checkpoint = new Checkpoint(directory, interleaveBf16);
         try
         {
             string index = Path.Combine(directory, "model.safetensors.index.json");
@@ -110,13 +119,45 @@ public sealed unsafe class Checkpoint : IDisposable
         return t;
     }
 
-    /// <summary>A weight matrix [rows, cols] in its stored float dtype (F32, BF16, F16), over the mapped data.</summary>
-    public WeightMatrix Matrix(string name, int rows, int cols)
+    /// <summary>
+    /// A weight matrix [rows, cols] in its stored float dtype (F32, BF16, F16), over the mapped data; with
+    /// <see cref="InterleaveBf16"/> and <paramref name="decodeLayout"/>, a BF16 matrix whose Cols is a multiple of 16
+    /// comes in the interleaved layout instead (made once per tensor; the mapped pages it was read from are given
+    /// back, so resident memory does not double). Pass <paramref name="decodeLayout"/> false for a table read a row
+    /// at a time (an untied embedding).
+    /// </summary>
+    public WeightMatrix Matrix(string name, int rows, int cols, bool decodeLayout = true)
     {
         var t = Require(name, rows, cols);
         RequireFloat(t);
-        return new WeightMatrix(t.Type, Pointer(name), rows, cols);
+        var stored = new WeightMatrix(t.Type, Pointer(name), rows, cols);
+        if (!InterleaveBf16 || !decodeLayout || t.Type != DType.BF16 || cols % WeightMatrix.InterleavedCols != 0) return stored;
+        lock (_interleaved)
+        {
+            if (_interleaved.TryGetValue(name, out var made)) return made.Matrix;
+            long bytes = WeightMatrix.InterleavedBytes(rows, cols);
+            var memory = AnonymousMemory.Allocate(bytes);
+            var matrix = stored.Interleave((void*)memory);
+            AnonymousMemory.Release(stored.Data, t.ByteLength);
+            _interleaved[name] = (memory, bytes, matrix);
+            return matrix;
+        }
     }
+
+    /// <summary>
+    /// Drops every mapped page from the resident set (nothing is lost: a page is read again from the file when used),
+    /// after a load that copied the matrices out; what <see cref="Matrix"/> gave back tensor by tensor leaves the pages
+    /// two tensors share.
+    /// </summary>
+    public void ReleaseMappedPages()
+    {
+        foreach (var f in _files) f.ReleaseResidentPages();
+    }
+
+    private readonly Dictionary<string, (nint Memory, long Bytes, WeightMatrix Matrix)> _interleaved = new(StringComparer.Ordinal);
+
+    /// <summary>Bytes held in interleaved copies of BF16 matrices (see <see cref="Matrix"/>).</summary>
+    public long InterleavedByteCount { get { lock (_interleaved) return _interleaved.Values.Sum(v => v.Bytes); } }
 
     /// <summary>A small float tensor (norm weights, biases) widened to fp32; checked against <paramref name="shape"/>.</summary>
     public float[] Floats(string name, params long[] shape)
@@ -174,5 +215,10 @@ public sealed unsafe class Checkpoint : IDisposable
     {
         foreach (var f in _files) f.Dispose();
         _files.Clear();
+        lock (_interleaved)
+        {
+            foreach (var (memory, _, _) in _interleaved.Values) AnonymousMemory.Free(memory);
+            _interleaved.Clear();
+        }
     }
 }

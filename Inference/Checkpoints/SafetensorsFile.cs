@@ -103,6 +103,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return new SafetensorsFile(path, map, view, dataStart, tensors, metadata);
     }
 
+    /// <summary>Drops this file's mapped pages from the process's resident set (they are read again on use).</summary>
+    internal void ReleaseResidentPages()
+    {
+        if (_view != null) AnonymousMemory.Release(_base, _view.Capacity);
+    }
+
     private static (Dictionary<string, TensorInfo>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {
         JsonDocument doc;

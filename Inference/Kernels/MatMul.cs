@@ -53,7 +53,7 @@ public static unsafe class MatMul
             // 2-4 tokens (batched decode): the managed kernel reads bf16 weights in place and outran oneDNN's
             // small-M GEMM by 2.6-5.8x (`bench --repeat 9`, best runs); one token and larger batches go to oneDNN.
             bool oneDnn = tokens == 1 || tokens > SmallBatch;
-            if (precision == Precision.Fast && w.Type == DType.BF16 && OneDnn.Available && oneDnn) FastOneDnn(px, w, py, tokens);
+            if (precision == Precision.Fast && w.Type == DType.BF16 && !w.Interleaved && OneDnn.Available && oneDnn) FastOneDnn(px, w, py, tokens);
             else Managed(px, w, py, tokens, roundToBf16: precision == Precision.Fast);
         }
     }
@@ -64,6 +64,7 @@ public static unsafe class MatMul
         int cols = w.Cols, kp = (cols + 15) & ~15;   // kp: row length padded with zeros to whole 16-lane steps
         bool padX = kp != cols || roundToBf16;
         bool inPlace = tokens <= SmallBatch && kp == cols && (w.Type == DType.BF16 || (w.Type == DType.F32 && !roundToBf16));
+        bool interleaved = w.Interleaved;   // implies BF16 and kp == cols
         float* xs = x;                               // [tokens, kp] (or x itself: [tokens, cols] with cols == kp)
         if (padX)
         {
@@ -85,6 +86,26 @@ public static unsafe class MatMul
             Parallelism.For(groups, minGroups, (g0, g1) =>
             {
                 int r0 = g0 * 8, r1 = Math.Min(weights.Rows, g1 * 8);
+                if (inPlace && interleaved)
+                {
+                    // One group of 8 rows at a time: its rows lie 32 bytes apart, the group one contiguous stream.
+                    long groupBytes = (long)WeightMatrix.InterleavedRows * cols * 2;
+                    const int rowStride = Bf16InterleavedRows.RowStride;
+                    for (int g = g0; g < g1; g++)
+                    {
+                        int r = g * WeightMatrix.InterleavedRows, n = Math.Min(WeightMatrix.InterleavedRows, weights.Rows - r);
+                        byte* group = (byte*)weights.Data + g * groupBytes;
+                        if (isa != (int)KernelIsa.Vector512) { Block<Bf16InterleavedRows>(isa, xs, kp, tokens, group, rowStride, n, y + r, weights.Rows); continue; }
+                        // Tokens in pairs over the whole group (2 x 8 tiles), an odd last token alone (1 x 8).
+                        for (int t = 0; t < tokens; t += 2)
+                        {
+                            float* yt = y + (long)t * weights.Rows + r;
+                            if (t + 1 < tokens) MicroKernels.Tile2x8<Bf16InterleavedRows>(xs + (long)t * kp, kp, group, rowStride, kp, yt, weights.Rows, n);
+                            else MicroKernels.Tile1x8<Bf16InterleavedRows>(xs + (long)t * kp, group, rowStride, kp, yt, n);
+                        }
+                    }
+                    return;
+                }
                 if (inPlace)
                 {
                     long stride = (long)cols * (weights.Type == DType.BF16 ? 2 : 4);
@@ -218,6 +239,10 @@ public static unsafe class MatMul
             case DType.F32:
                 Buffer.MemoryCopy((float*)w.Data + offset, dst, (long)cols * 4, (long)cols * 4);
                 if (roundToBf16) BFloat16Rounding.Round(dst, dst, cols);
+                break;
+            case DType.BF16 when w.Interleaved:
+                byte* first = (byte*)w.Data + WeightMatrix.InterleavedOffset(row, 0, cols);
+                for (int k = 0; k < cols; k += 16) Bf16InterleavedRows.Load512(first, k).Store(dst + k);
                 break;
             case DType.BF16:
                 WidenBf16((ushort*)w.Data + offset, dst, cols);

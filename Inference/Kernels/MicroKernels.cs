@@ -73,6 +73,39 @@ internal static unsafe class MicroKernels
     }
 
     /// <summary>
+    /// Two tokens × eight weight rows, Vector512: 16 accumulators, each row loaded and widened once for both tokens
+    /// (batched decode over the interleaved layout, whose 8-row group is one stream: a 4-token step reads it from
+    /// memory for tokens 0-1 and from cache for tokens 2-3). x: [2, kp] rows xStride floats apart; y[t * yStride + r].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile2x8<TW>(float* x0, long xStride, byte* w0, long wStride, int kp, float* y, long yStride, int nr) where TW : struct, IWeightRows
+    {
+        // Rows past nr repeat row 0 (valid memory); their results are discarded.
+        float* x1 = x0 + xStride;
+        byte* w1 = nr > 1 ? w0 + wStride : w0, w2 = nr > 2 ? w0 + 2 * wStride : w0, w3 = nr > 3 ? w0 + 3 * wStride : w0;
+        byte* w4 = nr > 4 ? w0 + 4 * wStride : w0, w5 = nr > 5 ? w0 + 5 * wStride : w0, w6 = nr > 6 ? w0 + 6 * wStride : w0;
+        byte* w7 = nr > 7 ? w0 + 7 * wStride : w0;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c17 = default;
+        for (int k = 0; k < kp; k += 16)
+        {
+            var a0 = Vector512.Load(x0 + k); var a1 = Vector512.Load(x1 + k);
+            var b = TW.Load512(w0, k); c00 = Vector512.FusedMultiplyAdd(a0, b, c00); c10 = Vector512.FusedMultiplyAdd(a1, b, c10);
+            b = TW.Load512(w1, k); c01 = Vector512.FusedMultiplyAdd(a0, b, c01); c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
+            b = TW.Load512(w2, k); c02 = Vector512.FusedMultiplyAdd(a0, b, c02); c12 = Vector512.FusedMultiplyAdd(a1, b, c12);
+            b = TW.Load512(w3, k); c03 = Vector512.FusedMultiplyAdd(a0, b, c03); c13 = Vector512.FusedMultiplyAdd(a1, b, c13);
+            b = TW.Load512(w4, k); c04 = Vector512.FusedMultiplyAdd(a0, b, c04); c14 = Vector512.FusedMultiplyAdd(a1, b, c14);
+            b = TW.Load512(w5, k); c05 = Vector512.FusedMultiplyAdd(a0, b, c05); c15 = Vector512.FusedMultiplyAdd(a1, b, c15);
+            b = TW.Load512(w6, k); c06 = Vector512.FusedMultiplyAdd(a0, b, c06); c16 = Vector512.FusedMultiplyAdd(a1, b, c16);
+            b = TW.Load512(w7, k); c07 = Vector512.FusedMultiplyAdd(a0, b, c07); c17 = Vector512.FusedMultiplyAdd(a1, b, c17);
+        }
+        StoreRow(y, nr, Reduce(c00), Reduce(c01), Reduce(c02), Reduce(c03));
+        if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(c04), Reduce(c05), Reduce(c06), Reduce(c07));
+        StoreRow(y + yStride, nr, Reduce(c10), Reduce(c11), Reduce(c12), Reduce(c13));
+        if (nr > 4) StoreRow(y + yStride + 4, nr - 4, Reduce(c14), Reduce(c15), Reduce(c16), Reduce(c17));
+    }
+
+    /// <summary>
     /// One token × four rows with Vector256 pairs, the kernels without AVX-512: per row the canonical 16 lanes (0-7 in
     /// l, 8-15 in h, each accumulating in increasing k) and lane tree, so the same bits as the Vector512 tiles; x is
     /// loaded once for the four rows, and eight FMA chains run side by side.

@@ -27,6 +27,7 @@ public static unsafe class ReferenceMatMul
         switch (w.Type)
         {
             case DType.F32: return ((float*)w.Data)[idx];
+            case DType.BF16 when w.Interleaved: return BFloat16ToSingle(*(ushort*)((byte*)w.Data + WeightMatrix.InterleavedOffset(row, col, w.Cols)));
             case DType.BF16: return BFloat16ToSingle(((ushort*)w.Data)[idx]);
             case DType.F16: return (float)((Half*)w.Data)[idx];
             case DType.Mxfp4:

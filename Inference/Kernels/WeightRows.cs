@@ -45,3 +45,26 @@ internal readonly unsafe struct Bf16Rows : IWeightRows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Load1(byte* row, int k) => BitConverter.Int32BitsToSingle(((ushort*)row)[k] << 16);
 }
+
+/// <summary>
+/// bf16 rows of the interleaved layout (<see cref="WeightMatrix.Interleaved"/>): <c>row</c> points at a row's first
+/// 16 values inside its group, and each next block of 16 columns lies 8 × 16 values (256 bytes) further on.
+/// </summary>
+internal readonly unsafe struct Bf16InterleavedRows : IWeightRows
+{
+    public static int ElementSize => 2;
+    /// <summary>Bytes from a row's block to its next block.</summary>
+    public const int BlockStride = WeightMatrix.InterleavedRows * WeightMatrix.InterleavedCols * 2;
+    /// <summary>Bytes from one row's block to the next row's, within a group (the row stride tiles are given).</summary>
+    public const int RowStride = WeightMatrix.InterleavedCols * 2;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort* At(byte* row, int k) => (ushort*)(row + (k >> 4) * BlockStride) + (k & 15);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load512(byte* row, int k) =>
+        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(At(row, k)).ToVector512Unsafe()), 16).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load256(byte* row, int k) =>
+        Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(At(row, k)).ToVector256Unsafe()), 16).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load1(byte* row, int k) => BitConverter.Int32BitsToSingle(*At(row, k) << 16);
+}

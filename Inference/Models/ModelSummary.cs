@@ -8,7 +8,7 @@ namespace SteerMoE.Research.Inference.Models;
 /// <param name="Parameters">Stored parameter count (an MXFP4 byte holds two; scales not counted).</param>
 /// <param name="BytesByDType">Stored bytes per safetensors dtype (MXFP4 blocks and scales are U8).</param>
 /// <param name="CheckpointBytes">All stored tensor bytes (memory-mapped, not copied).</param>
-/// <param name="DerivedBytes">Bytes the engine holds besides the mapping (transposed copies of unquantised gpt-oss experts).</param>
+/// <param name="DerivedBytes">Bytes the engine holds besides the mapping (transposed copies of unquantised gpt-oss experts, BF16 matrices in the interleaved decode layout).</param>
 /// <param name="KvBytesPerToken">fp32 KV-cache bytes per token of context.</param>
 /// <param name="Files">The safetensors files.</param>
 public sealed record ModelSummary(ModelConfig Config, long Parameters, IReadOnlyDictionary<string, long> BytesByDType,
@@ -24,6 +24,6 @@ public sealed record ModelSummary(ModelConfig Config, long Parameters, IReadOnly
         var byType = tensors.GroupBy(t => SafetensorsFile.DTypeName(t.Type)).OrderByDescending(g => g.Sum(t => t.ByteLength))
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ByteLength));
         long kv = (long)c.LayerCount * 2 * c.KeyValueHeadCount * c.HeadDim * sizeof(float);
-        return new ModelSummary(c, parameters, byType, model.Weights.ByteCount, model.Weights.DerivedByteCount, kv, model.Weights.Files.Count);
+        return new ModelSummary(c, parameters, byType, model.Weights.ByteCount, model.Weights.DerivedByteCount + model.Weights.InterleavedByteCount, kv, model.Weights.Files.Count);
     }
 }

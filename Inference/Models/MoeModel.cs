@@ -14,6 +14,27 @@ public sealed record LoadOptions
     /// (docs/CONTRACTS.md, "Precision modes"). Other architectures accept only fp32.
     /// </summary>
     public ExpertArithmetic ExpertArithmetic { get; init; } = ExpertArithmetic.Fp32;
+
+    /// <summary>
+    /// Keep BF16 projections in the interleaved decode layout (<see cref="WeightMatrix.Interleaved"/>; results are
+    /// bit-identical, decode streams the weights faster, loading copies them once). Null (default): the environment
+    /// variable STEERMOE_WEIGHT_LAYOUT (`interleaved` or `stored`) when set, else interleaved unless oneDNN's bf16 GEMM
+    /// is available (it runs `fast` prefill on the stored row-major layout).
+    /// </summary>
+    public bool? InterleaveWeights { get; init; }
+
+    /// <summary>What <see cref="InterleaveWeights"/> resolves to in this process.</summary>
+    internal bool ResolveInterleave() =>
+        ResolveInterleave(InterleaveWeights, Environment.GetEnvironmentVariable("STEERMOE_WEIGHT_LAYOUT"), OneDnn.Available);
+
+    /// <summary>The option, else the environment variable's value, else whether oneDNN's bf16 GEMM is missing.</summary>
+    internal static bool ResolveInterleave(bool? option, string? environment, bool oneDnn) => option ?? environment switch
+    {
+        null or "" => !oneDnn,
+        "interleaved" => true,
+        "stored" => false,
+        var other => throw new ArgumentException($"STEERMOE_WEIGHT_LAYOUT: expected 'interleaved' or 'stored', got '{other}'."),
+    };
 }
 
 /// <summary>Options of one forward pass.</summary>
@@ -86,10 +107,12 @@ public sealed class MoeModel : IMoeEngine
         var config = ModelConfig.Load(directory);
         ModelConfig.ReportWarnings(config);
         var architecture = ArchitectureRegistry.Get(config);
-        var weights = Checkpoint.Open(directory);
+        var weights = Checkpoint.Open(directory, interleaveBf16: (options ?? new LoadOptions()).ResolveInterleave());
         try
         {
-            var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize);
+            // An untied embedding is read a row per token: it keeps the stored layout.
+            bool tied = config.TieWordEmbeddings && !weights.Contains("lm_head.weight");
+            var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize, decodeLayout: tied);
             var layers = new DecoderLayer[config.LayerCount];
             for (int l = 0; l < layers.Length; l++) layers[l] = WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config);
             var norm = architecture.BuildNorm("model.norm", config, weights);
@@ -98,10 +121,11 @@ public sealed class MoeModel : IMoeEngine
             if (!config.TieWordEmbeddings && !weights.Contains("lm_head.weight"))
                 throw new InvalidDataException($"{string.Join(", ", weights.Files.Select(f => f.Path))}: tensor 'lm_head.weight' is missing, "
                     + $"and {config.Source} has tie_word_embeddings false; expected lm_head.weight [{config.VocabSize}, {config.HiddenSize}], or tie_word_embeddings true to use model.embed_tokens.weight.");
-            var head = config.TieWordEmbeddings && !weights.Contains("lm_head.weight")
+            var head = tied
                 ? new Linear(embedding)
                 : new Linear(weights.Matrix("lm_head.weight", config.VocabSize, config.HiddenSize),
                     weights.Contains("lm_head.bias") ? weights.Floats("lm_head.bias", config.VocabSize) : null);
+            if (weights.InterleavedByteCount > 0) weights.ReleaseMappedPages();
             return new MoeModel(directory, config, weights, embedding, layers, norm, head) { ExpertArithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32 };
         }
         catch { weights.Dispose(); throw; }

@@ -79,7 +79,8 @@ internal static class BenchCommand
         var r = ProgressReporter.Run("bench", "phases", progress => ModelBenchmark.Run(dir, precisions, options, progress.Step));
         var c = r.Config;
         Console.WriteLine($"steermoe bench --model {dir}: {c.Architecture}, {c.LayerCount} layers, hidden {c.HiddenSize}, {c.ExpertCount} experts top-{c.TopK}, vocab {c.VocabSize}");
-        Console.WriteLine($"{r.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; prompt {options.PromptTokens} tokens x batch {options.Batch}, {options.DecodeSteps} decode steps; median of {options.Runs} runs after 1 warm-up; load (mmap) {r.LoadSeconds:F2} s");
+        Console.WriteLine($"{r.Threads} threads, {(Timing.UseThreadCpuTime ? "thread CPU time" : "wall clock")}; prompt {options.PromptTokens} tokens x batch {options.Batch}, {options.DecodeSteps} decode steps; median of {options.Runs} runs after 1 warm-up; load {r.LoadSeconds:F2} s " +
+                          (r.InterleavedBytes > 0 ? $"(memory-mapped, {r.InterleavedBytes / (1024.0 * 1024):F1} MiB of BF16 weights copied to the interleaved layout)" : "(memory-mapped, stored layout)"));
         Console.WriteLine();
         Console.WriteLine($"{"precision",-9} {"phase",-8} {"batch",5} {"tokens",7} {"median s",9} {"min s",9} {"tokens/s",10} {"GFLOP/s",8} {"GB/s",7} {"%bw",5}");
         foreach (var p in r.Precisions)

@@ -73,12 +73,13 @@ internal static unsafe class WeightUpload
 
     private static void Copy(in WeightMatrix m, ulong destination, string what)
     {
-        if (m.Type is DType.BF16 or DType.F32)
+        if ((m.Type is DType.BF16 or DType.F32) && !m.Interleaved)
         {
             CudaDriver.Check(CudaDriver.Functions.cuMemcpyHtoDAsync(destination, m.Data, (nuint)Bytes(m), 0), $"cuMemcpyHtoD({what}, {Bytes(m)} bytes)");
             return;
         }
-        // F16 → F32 rows, MXFP4 → BF16 rows (the upper half of the exact fp32 value), a block of rows at a time
+        // F16 → F32 rows, MXFP4 → BF16 rows (the upper half of the exact fp32 value), interleaved BF16 → row-major
+        // BF16 rows, a block of rows at a time
         bool toBf16 = DeviceType(m.Type) == DType.BF16;
         int rowsPerBlock = Math.Max(1, (1 << 22) / Math.Max(1, m.Cols));
         var row = new float[m.Cols];

@@ -45,10 +45,11 @@ public sealed record PrecisionResult(Precision Precision, IReadOnlyList<PhaseRes
 
 /// <summary>Everything a model benchmark measured, plus resident memory against checkpoint and KV cache bytes.</summary>
 /// <param name="Bandwidth">This machine's read bandwidth (GB/s, median and best; <see cref="MemoryBandwidth"/>), the limit of decode.</param>
+/// <param name="InterleavedBytes">Weight bytes the load copied into the interleaved decode layout (0: all memory-mapped as stored).</param>
 public sealed record ModelBenchmarkReport(
     string Directory, ModelConfig Config, ModelBenchmarkOptions Options, int Threads, double LoadSeconds,
     IReadOnlyList<PrecisionResult> Precisions, long CheckpointBytes, long KvCacheBytes, long PeakRssBytes,
-    (double Median, double Best) Bandwidth)
+    (double Median, double Best) Bandwidth, long InterleavedBytes)
 {
     /// <summary>Peak RSS / (checkpoint bytes + largest KV cache bytes); the target is at most 1.2.</summary>
     public double RssRatio => PeakRssBytes / (double)(CheckpointBytes + KvCacheBytes);
@@ -102,13 +103,14 @@ public static class ModelBenchmark
             results.Add(new PrecisionResult(precision, phases, counter.Total));
         }
         // Last, after the model's work: the bandwidth the decode phases are judged against.
+        long peakRss = PeakResidentBytes();   // before the bandwidth's buffer
         var bandwidth = MemoryBandwidth.Measure();
         progress?.Invoke(new BenchmarkStep(++step, steps, $"memory read bandwidth: median {bandwidth.Median:F1}, best {bandwidth.Best:F1} GB/s"));
         long checkpointBytes = System.IO.Directory.EnumerateFiles(directory, "*.safetensors")
             .Where(f => !Path.GetFileName(f).StartsWith("reference", StringComparison.Ordinal))
             .Sum(f => new FileInfo(f).Length);
         return new ModelBenchmarkReport(directory, config, options, Parallelism.Threads, loadSeconds, results,
-            checkpointBytes, kvBytes, PeakResidentBytes(), bandwidth);
+            checkpointBytes, kvBytes, peakRss, bandwidth, model.Weights.InterleavedByteCount);
     }
 
     /// <summary>

@@ -247,6 +247,81 @@ public unsafe class MatMulTests
             Assert.True(Math.Abs(one[i] - managed[i]) <= 2 * cols * cols * Math.Pow(2, -24), $"fast {one[i]} vs managed fast {managed[i]} at {i}");
     }
 
+    [Theory]
+    [InlineData(8, 16, 1)]
+    [InlineData(203, 2048, 1)]   // decode, 1x8 tiles over 26 groups, the last with 3 rows
+    [InlineData(203, 2048, 3)]   // batched decode, 4x4 tiles within each group
+    [InlineData(17, 64, 4)]
+    [InlineData(50, 96, 5)]      // past 4 tokens: packed blocks widened from the interleaved layout
+    [InlineData(9, 32, 64)]
+    public void TheInterleavedLayoutGivesTheSameBitsAsRowMajorForEveryIsaAndThreadCount(int rows, int cols, int tokens)
+    {
+        var random = new Random(rows * 31 + cols + tokens);
+        using var w = Weights(DType.BF16, random, rows, cols, smallIntegers: false);
+        var x = Random(random, tokens * cols, smallIntegers: false);
+        void* memory = NativeMemory.AlignedAlloc((nuint)WeightMatrix.InterleavedBytes(rows, cols), 64);
+        try
+        {
+            var interleaved = w.Matrix.Interleave(memory);
+            Assert.True(interleaved.Interleaved);
+            foreach (var precision in new[] { Precision.Exact, Precision.Fast })
+            {
+                // `fast` on an interleaved matrix is always the managed kernel (oneDNN, where present, takes row-major only).
+                var expected = new float[tokens * rows];
+                fixed (float* px = x, py = expected) MatMul.Managed(px, w.Matrix, py, tokens, roundToBf16: precision == Precision.Fast);
+                foreach (var isa in Isas)
+                    foreach (int threads in new[] { 1, 2 })
+                        Assert.Equal(expected, With(isa, threads, () => Run(x, interleaved, tokens, precision)));
+            }
+            // Every element reads back through WidenRow and the reference's element access.
+            var row = new float[cols];
+            for (int r = 0; r < rows; r++)
+            {
+                MatMul.WidenRow(interleaved, r, row);
+                for (int c = 0; c < cols; c++)
+                {
+                    Assert.Equal(ReferenceMatMul.Element(w.Matrix, r, c), row[c]);
+                    Assert.Equal(row[c], ReferenceMatMul.Element(interleaved, r, c));
+                }
+            }
+            // The padding rows of the last group are zeros.
+            long used = (long)rows * cols * 2, all = WeightMatrix.InterleavedBytes(rows, cols);
+            Assert.Equal(((rows + 7) / 8 * 8 - rows) * cols * 2, all - used);
+            if (rows % 8 != 0)
+                for (int c = 0; c < cols; c++) Assert.Equal(0, ((ushort*)memory)[WeightMatrix.InterleavedOffset(rows, c, cols) / 2]);
+        }
+        finally { NativeMemory.AlignedFree(memory); }
+    }
+
+    [Fact]
+    public void TheInterleavedLayoutPlacesEachBlockOfSixteenColumnsOfEightRowsTogether()
+    {
+        // [row, col] -> bytes: group (row / 8) of 8 x cols values, block (col / 16) of 8 x 16, row % 8 of 16, col % 16.
+        Assert.Equal(0, WeightMatrix.InterleavedOffset(0, 0, 64));
+        Assert.Equal(2 * 15, WeightMatrix.InterleavedOffset(0, 15, 64));
+        Assert.Equal(2 * 16, WeightMatrix.InterleavedOffset(1, 0, 64));
+        Assert.Equal(2 * 128, WeightMatrix.InterleavedOffset(0, 16, 64));
+        Assert.Equal(2 * (8 * 64 + 3 * 128 + 2 * 16 + 5), WeightMatrix.InterleavedOffset(10, 53, 64));
+        Assert.Equal(16 * 64 * 2, WeightMatrix.InterleavedBytes(9, 64));
+    }
+
+    [Fact]
+    public void OnlyRowMajorBf16WithWholeBlocksOfColumnsInterleaves()
+    {
+        using var f32 = new TestWeights(DType.F32, new float[16], 1, 16);
+        using var odd = new TestWeights(DType.BF16, new float[17], 1, 17);
+        void* memory = NativeMemory.AlignedAlloc(4096, 64);
+        try
+        {
+            var a = Assert.Throws<InvalidOperationException>(() => f32.Matrix.Interleave(memory));
+            Assert.Contains("needs a row-major BF16 matrix", a.Message);
+            Assert.Throws<InvalidOperationException>(() => odd.Matrix.Interleave(memory));
+            var e = Assert.Throws<ArgumentException>(() => new WeightMatrix(DType.F32, memory, 1, 16, interleaved: true));
+            Assert.Contains("interleaved layout needs BF16", e.Message);
+        }
+        finally { NativeMemory.AlignedFree(memory); }
+    }
+
     [Fact]
     public void RejectsBuffersThatAreTooShort()
     {
