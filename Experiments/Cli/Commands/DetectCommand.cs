@@ -43,6 +43,8 @@ internal static class DetectCommand
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
             Console.CancelKeyPress += onCancel;
+            // SIGTERM (Slurm's requeue or preemption, a time limit) stops like Ctrl+C: a checkpoint at the end of the batch.
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
             var options = new CollectionOptions
             {
                 Batch = result.GetValue(batch), Resume = result.GetValue(resume), Overwrite = result.GetValue(overwrite),
