@@ -90,6 +90,7 @@ internal static class SlurmCommand
                 dir={SlurmJobs.Quote(shards)}/"$SLURM_ARRAY_TASK_ID-of-{N}"
                 # A task that finished before it was requeued has nothing left to do; else --resume continues its checkpoint (or starts).
                 if [ -f "$dir/run.json" ] && [ ! -f "$dir/checkpoint.json" ]; then echo "steermoe: $dir is finished"; exit 0; fi
+                if [ -f "$dir/checkpoint.json" ]; then echo "steermoe: resuming $dir from its checkpoint"; fi
                 exec {exe} detect{args} --shard "$SLURM_ARRAY_TASK_ID/{N}" --out "$dir" --resume
                 """;
             var dirs = string.Concat(Enumerable.Range(1, n).Select(i => " " + SlurmJobs.Quote(Path.Combine(shards, $"{i}-of-{N}"))));
