@@ -7,7 +7,8 @@ namespace SteerMoE.Research.Detection.Sharding;
 
 /// <summary>What the shards of one detection run add up to (<see cref="ShardMerge.Combine"/>).</summary>
 /// <param name="Counts">The pooled counts: the shards' a1, a2, N1, N2 added (exact integers).</param>
-/// <param name="PairedT">The shards' paired-t states merged in shard order (Chan's formula).</param>
+/// <param name="PairedT">The shards' paired-t states merged in shard order (Chan's formula), or, when the shards wrote a
+/// routing log, replayed from it (<see cref="PairedTReplay"/>: bit for bit one process's).</param>
 /// <param name="MatchedPairs">Pairs with matching spans, over all shards.</param>
 /// <param name="PromptTokens">Prompt tokens forwarded, over all shards.</param>
 /// <param name="RoutingLogRows">Routing-log rows written (0 without a log).</param>
@@ -63,6 +64,14 @@ public static class ShardMerge
             using var log = RoutingLogWriter.Open(Path.Combine(outDirectory, RoutingLogFolder), layers, experts, topK, RoutingLogWriter.ReadMetadata(firstLog));
             foreach (var shard in shards) log.AppendLog(Path.Combine(shard.Directory, RoutingLogFolder));
             logRows = log.Rows;
+        }
+        if (logRows > 0)
+        {
+            // The log holds the router logits the paired t came from: replayed in pair order, it equals one process's bit for bit.
+            var (replayed, replayedPairs) = PairedTReplay.FromRoutingLog(Path.Combine(outDirectory, RoutingLogFolder), layers, experts);
+            if (replayedPairs != matched || replayed.Count != pairedT.Count)
+                throw new InvalidDataException($"{Path.Combine(shards[0].Directory, RoutingLogFolder)}...: the routing logs give {replayedPairs} pairs with matching spans, the shards' paired_t.json {matched}.");
+            pairedT = replayed;
         }
         return new CombinedShards(counts, pairedT, matched, promptTokens, logRows);
     }

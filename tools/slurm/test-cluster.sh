@@ -103,8 +103,9 @@ same() {   # same REFERENCE_DIR OTHER_DIR FILE...
 }
 
 # --- 1. sharded detection, one task requeued midway ------------------------------------------------------------------
-pairs="$work/faithfulness-x4.pairs.jsonl"
-for _ in 1 2 3 4; do cat "$root/tools/default-model/data/faithfulness.pairs.jsonl"; done > "$pairs"   # 1152 pairs
+# 1192 pairs: the 40 of tests/fixtures/sharding (30 with matching spans: a paired t) and faithfulness's 288 four times.
+pairs="$work/detect.pairs.jsonl"
+{ cat "$root/tests/fixtures/sharding/mixed.pairs.jsonl"; for _ in 1 2 3 4; do cat "$root/tools/default-model/data/faithfulness.pairs.jsonl"; done; } > "$pairs"
 t=$SECONDS
 "${steermoe[@]}" detect --model "$root/models/default" --pairs "$pairs" --out "$work/detect-one" --routing-log --batch 8 >/dev/null 2>&1 \
   || fail "the one-process detect failed"
@@ -138,6 +139,7 @@ log="$work/detect.slurm/logs/detect-2.log"
 grep -q "attempt 2" "$log" || fail "$log: task 2 did not run a second time"
 grep -q "stopped after" "$log" || fail "$log: the first attempt did not stop with a checkpoint"
 grep -q "resuming" "$log" || fail "$log: the second attempt did not resume from the checkpoint"
+grep -q "paired t over 30 pairs" "$work/detect.slurm/logs/detect-merge.log" || fail "the merge did not see the 30 pairs with matching spans"
 same "$work/detect-one" "$work/detect" counts.csv ranking.csv pair_counts.npy pair_tokens.npy paired_t.json \
   routing-log/router_logits.npy routing-log/topk.npy routing-log/token_id.npy routing-log/pair.npy routing-log/side.npy \
   routing-log/position.npy routing-log/in_target.npy routing-log/routing_log.json

@@ -18,29 +18,8 @@ public class ShardedDetectionTests
     private static string Model => RepoPaths.Get("models", "default");
 
     // 40 pairs: 30 that ask the same question with and without the document (same target ids: they feed the paired t),
-    // then 10 counting pairs whose answers differ (counted, not paired), so shards mix both kinds.
-    private static readonly Lazy<string> PairsFile = new(() =>
-    {
-        string dir = RepoPaths.TempDir("shard-pairs");
-        var lines = new List<string>();
-        foreach (string line in File.ReadLines(RepoPaths.Get("tools", "default-model", "data", "faithfulness.pairs.jsonl")).Take(30))
-        {
-            string content = (string)JsonNode.Parse(line)!["messages_0"]![0]!["content"]!;
-            string question = content[content.IndexOf("question :", StringComparison.Ordinal)..];
-            lines.Add(new JsonObject
-            {
-                ["messages_0"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = content }),
-                ["messages_1"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = question }),
-                ["messages_0_target"] = question, ["messages_1_target"] = question,
-            }.ToJsonString());
-        }
-        lines.AddRange(File.ReadLines(RepoPaths.Get("tools", "default-model", "data", "counting.pairs.jsonl")).Take(10));
-        string path = Path.Combine(dir, "mixed.pairs.jsonl");
-        File.WriteAllLines(path, lines);
-        return path;
-    });
-
-    private static string Pairs => PairsFile.Value;
+    // then 10 counting pairs whose answers differ (counted, not paired), so shards mix both kinds (tests/fixtures/README.md).
+    private static string Pairs => RepoPaths.Get("tests", "fixtures", "sharding", "mixed.pairs.jsonl");
 
     private static CollectionOptions Options(string runDir, Shard? shard = null) =>
         new() { Batch = 3, Shard = shard, RoutingLog = Path.Combine(runDir, ShardMerge.RoutingLogFolder) };
@@ -60,34 +39,47 @@ public class ShardedDetectionTests
         return dir;
     }
 
-    private static string[] Shards(int n) => Enumerable.Range(1, n).Select(i => RunShard(new Shard(i, n))).ToArray();
+    private static string[] Shards(int n, bool routingLog = true) => Enumerable.Range(1, n).Select(i =>
+    {
+        string dir = RepoPaths.TempDir($"shard-{i}-of-{n}");
+        return RunShard(new Shard(i, n), dir, options: routingLog ? null : Options(dir, new Shard(i, n)) with { RoutingLog = null });
+    }).ToArray();
 
     private static readonly string[] RoutingLogArrays = ["router_logits", "topk", "token_id", "pair", "side", "position", "in_target"];
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(7)]
-    public void MergedShardsWriteWhatOneProcessWrites(int n)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(7, true)]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(7, false)]
+    public void MergedShardsWriteWhatOneProcessWrites(int n, bool routingLog)
     {
         string whole = Whole.Value;
         // Given in reverse order: the merge orders them by shard index.
-        var shards = Shards(n).Reverse().ToArray();
+        var shards = Shards(n, routingLog).Reverse().ToArray();
         string merged = Path.Combine(RepoPaths.TempDir("shard-merged"), "run");
         var result = new SteerMoEContext().Detection.Merge(shards, merged);
         Assert.Equal(n, result.Shards.Count);
         Assert.Equal(30, result.Combined.MatchedPairs);
 
-        foreach (string file in new[] { "counts.csv", PairCountsFile.CountsName, PairCountsFile.TokensName }
-                     .Concat(RoutingLogArrays.Select(a => Path.Combine(ShardMerge.RoutingLogFolder, a + ".npy"))))
+        var identical = new[] { "counts.csv", PairCountsFile.CountsName, PairCountsFile.TokensName };
+        // With a routing log the paired t is replayed from it: ranking.csv and paired_t.json are one process's too.
+        if (routingLog)
+            identical = [.. identical, "ranking.csv", PairedTStateFile.FileName, .. RoutingLogArrays.Select(a => Path.Combine(ShardMerge.RoutingLogFolder, a + ".npy"))];
+        else Assert.False(Directory.Exists(Path.Combine(merged, ShardMerge.RoutingLogFolder)));
+        foreach (string file in identical)
             Assert.True(File.ReadAllBytes(Path.Combine(whole, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(merged, file))), $"{file} differs for N = {n}");
         // The routing log's sidecar names the same model, dataset and precision and counts the same rows.
-        Assert.Equal(File.ReadAllText(Path.Combine(whole, ShardMerge.RoutingLogFolder, "routing_log.json")),
-            File.ReadAllText(Path.Combine(merged, ShardMerge.RoutingLogFolder, "routing_log.json")));
+        if (routingLog)
+            Assert.Equal(File.ReadAllText(Path.Combine(whole, ShardMerge.RoutingLogFolder, "routing_log.json")),
+                File.ReadAllText(Path.Combine(merged, ShardMerge.RoutingLogFolder, "routing_log.json")));
 
-        // ranking.csv: every column byte for byte except the paired t's statistic and p (Chan's merge of the Welford
-        // states rounds differently from adding the tokens one by one): those within 1e-12 relative.
+        // ranking.csv: every column byte for byte except, without a routing log, the paired t's statistic and p (Chan's
+        // merge of the Welford states rounds differently from adding the tokens one by one): those within 1e-12 relative.
         var a = CsvTable.Load(Path.Combine(whole, "ranking.csv"));
         var b = CsvTable.Load(Path.Combine(merged, "ranking.csv"));
         Assert.Equal(a.Columns, b.Columns);
@@ -109,6 +101,7 @@ public class ShardedDetectionTests
         var one = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "run.json")))!;
         Assert.Null(run["shard"]);
         Assert.Equal(n, run["merged_from"]!.AsArray().Count);
+        if (!routingLog) one["tokens"]!["routing_log_rows"] = 0;   // the one-process run wrote a log, these shards did not
         foreach (string path in new[] { "tokens", "dataset", "paired_t", "pair_inference", "model" })
             Assert.True(JsonNode.DeepEquals(one[path], run[path]), $"run.json {path}: {one[path]!.ToJsonString()} vs {run[path]!.ToJsonString()}");
     }
