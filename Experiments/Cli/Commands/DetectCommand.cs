@@ -69,7 +69,8 @@ internal static class DetectCommand
                     Console.WriteLine($"{runDir}: stopped after {r.PairsDone} of {r.PairsTotal} pairs; checkpoint written, continue with --resume.");
                     return cancel.IsCancellationRequested ? 130 : 0;
                 }
-                string which = r.Shard is { } sh ? $"shard {sh}: pairs {r.FirstPair}-{r.FirstPair + r.PairsTotal - 1} of {r.DatasetPairs}, " : "";
+                string which = r.Shard is not { } sh ? "" : r.PairsTotal == 0 ? $"shard {sh}: none of the {r.DatasetPairs} pairs (more shards than pairs), "
+                    : $"shard {sh}: pairs {r.FirstPair}-{r.FirstPair + r.PairsTotal - 1} of {r.DatasetPairs}, ";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{runDir}: {which}{r.PairsTotal} pairs, N1 = {r.Counts.Tokens1}, N2 = {r.Counts.Tokens2} counted tokens, {r.PromptTokens} prompt tokens, paired t over {r.MatchedPairs} pairs with matching spans; wrote {string.Join(", ", run.Files)}" +
                     $" ({r.TokensThisSession / Math.Max(r.Elapsed.TotalSeconds, 1e-9):F0} tok/s in this process)"));

@@ -108,7 +108,8 @@ internal static class ExperimentCommand
             {
                 var run = context.Experiments.DetectShard(spec, dir, Shard.Parse(text), engine);
                 var r = run.Result;
-                Console.WriteLine($"{run.RunDirectory}: shard {r.Shard}: pairs {r.FirstPair} to {r.FirstPair + r.PairsTotal - 1} of {r.DatasetPairs}{(r.Completed ? "" : ", stopped (resume by running it again)")}");
+                string pairs = r.PairsTotal == 0 ? "no pairs (more shards than pairs)" : $"pairs {r.FirstPair} to {r.FirstPair + r.PairsTotal - 1}";
+                Console.WriteLine($"{run.RunDirectory}: shard {r.Shard}: {pairs} of {r.DatasetPairs}{(r.Completed ? "" : ", stopped (resume by running it again)")}");
                 return 0;
             }
             var merged = context.Experiments.MergeDetectionShards(spec, dir, shards!.Value);

@@ -52,6 +52,7 @@ public class ShardedDetectionTests
     [InlineData(2, true)]
     [InlineData(3, true)]
     [InlineData(7, true)]
+    [InlineData(41, true)]   // more shards than pairs: shard 41 is empty
     [InlineData(1, false)]
     [InlineData(2, false)]
     [InlineData(3, false)]
