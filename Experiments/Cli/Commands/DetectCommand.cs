@@ -17,7 +17,7 @@ internal static class DetectCommand
         var pairs = new Option<string>("--pairs") { Description = "a paired-dataset JSONL (messages_0, messages_1, messages_0_target, messages_1_target)", Required = true };
         var output = new Option<string>("--out") { Description = "the run folder: counts.csv, run.json (and checkpoint.json while unfinished)", Required = true };
         var batch = new Option<int>("--batch") { Description = "pairs per forward pass (2 sequences each); counts do not depend on it", DefaultValueFactory = _ => 8 };
-        var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out from its checkpoint" };
+        var resume = new Option<bool>("--resume") { Description = "continue the unfinished run in --out from its checkpoint (a fresh --out starts; what a requeued cluster task runs)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "count again into an --out that holds a finished run (replacing it)" };
         var precision = new Option<string>("--precision") { Description = "exact | fast", DefaultValueFactory = _ => "exact" };
         var variables = new Option<string[]>("--var") { Description = "NAME=VALUE chat-template variable (repeatable); JSON values (true, 3, \"x\") are typed", AllowMultipleArgumentsPerToken = false };

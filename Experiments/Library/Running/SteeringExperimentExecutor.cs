@@ -118,7 +118,8 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var resources = new EvaluatorResources(_generator.Model, _precision)
         {
             JudgeModels = spec.Judges.ToDictionary(j => j.Key, j => spec.Resolve(j.Value), StringComparer.Ordinal),
-            CacheDirectory = Path.Combine(run.Directory, "judge-cache"),
+            // Beside the registry: RUN/judge-cache, or a slice's own (--cells: one process appends to each cache file).
+            CacheDirectory = Path.Combine(Path.GetDirectoryName(run.Registry.Path)!, "judge-cache"),
         };
         var evaluators = new Dictionary<string, IEvaluator>(StringComparer.Ordinal);
         IEvaluator Evaluator(string id) => evaluators.TryGetValue(id, out var e) ? e : evaluators[id] = _options.Evaluators.Create(id, resources);
