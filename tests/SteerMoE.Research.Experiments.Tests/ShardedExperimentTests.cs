@@ -19,7 +19,7 @@ public class ShardedExperimentTests
     }
 
     [Fact]
-    public void SlicesOfTheCellsRunAtOnceAndMergeIntoOneProcesssResults()
+    public async Task SlicesOfTheCellsRunAtOnceAndMergeIntoOneProcesssResults()
     {
         string root = RepoPaths.TempDir("experiment-sharded");
         string one = Path.Combine(root, "one"), sharded = Path.Combine(root, "sharded");
@@ -40,8 +40,7 @@ public class ShardedExperimentTests
 
         // Three slices as three processes at once, each with its own registry.
         var slices = Enumerable.Range(1, 3).Select(i => Task.Run(() => Cli.Run("experiment", "run", Spec, "--out", sharded, "--cells", $"{i}/3"))).ToArray();
-        Task.WaitAll(slices);
-        foreach (var s in slices) Assert.True(s.Result.ExitCode == 0, s.Result.Stderr);
+        foreach (var s in await Task.WhenAll(slices)) Assert.True(s.ExitCode == 0, s.Stderr);
         var keys = Enumerable.Range(1, 3).Select(i => ResultKeys(Path.Combine(sharded, "cells.shards", $"{i}-of-3", "results.csv"), done: true)).ToArray();
         Assert.Equal([5, 4, 4], keys.Select(k => k.Count));   // 13 cells: slices of ceil(i·13/3) boundaries 0, 5, 9, 13
         Assert.Equal(ResultKeys(Path.Combine(one, "results.csv"), done: true), keys.SelectMany(k => k).ToList());   // in order, each once

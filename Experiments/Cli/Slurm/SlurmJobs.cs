@@ -77,7 +77,8 @@ internal static class SlurmJobs
         }
         string submitPath = Path.Combine(dir, "submit.sh");
         AtomicFile.WriteAllText(submitPath, submit.ToString());
-        File.SetUnixFileMode(submitPath, File.GetUnixFileMode(submitPath) | UnixFileMode.UserExecute);
+        // Executable for whoever runs it by hand (Slurm runs only on Unix-likes; elsewhere `bash submit.sh` still works).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(submitPath, File.GetUnixFileMode(submitPath) | UnixFileMode.UserExecute);
         written.Add(submitPath);
         return written;
     }

@@ -28,7 +28,8 @@ public sealed partial class DetectionCatalog
     /// <paramref name="outDirectory"/> holding what one process over the whole dataset writes: counts.csv, pair_counts.npy,
     /// pair_tokens.npy and the routing log byte for byte; ranking.csv with the pair-level resampling columns computed from
     /// the concatenated pair files exactly as detect does (same seed and streams, recorded by the shards); the paired t
-    /// from the shards' Welford states merged by Chan's formula (within 1e-12 relative of one process's). The shards must
+    /// replayed from the merged routing log when the shards wrote one (bit for bit one process's), else from the shards'
+    /// Welford states merged by Chan's formula (within 1e-12 relative of one process's). The shards must
     /// cover the dataset exactly once with the same inputs and settings (<see cref="ShardRun.LoadSet"/>). Written into a
     /// temporary folder beside <paramref name="outDirectory"/> and renamed, so it is never half-written; an existing
     /// <paramref name="outDirectory"/> is refused unless <paramref name="overwrite"/>.

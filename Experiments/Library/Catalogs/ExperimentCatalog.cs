@@ -93,7 +93,7 @@ public sealed partial class ExperimentCatalog
 {
     /// <summary>
     /// Runs every behaviour spec into a subfolder of <paramref name="outDir"/>; writes demo.csv and report.html; returns the
-    /// before/after table. <paramref name="progress"/>: the behaviours done, then each run's as in <see cref="RunSteering"/>.
+    /// before/after table. <paramref name="progress"/>: the behaviours done, then each run's as in <see cref="RunSteering(ExperimentSpec, string, string?, Action{string}?, Inference.Models.EngineDevice, Action{RunProgress}?)"/>.
     /// </summary>
     public Data.Tables.CsvTable RunDemo(IReadOnlyList<string> specPaths, string outDir, Action<string>? log = null,
         Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu, Action<RunProgress>? progress = null) =>
