@@ -9,7 +9,7 @@ public sealed class SlurmFactAttribute : FactAttribute
     /// <summary>Skips with the reason when the cluster cannot run here.</summary>
     public SlurmFactAttribute()
     {
-        string[] needed = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol"];
+        string[] needed = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel"];   // what test-cluster.sh checks
         if (Environment.UserName != "root" && RepoPaths.OnPath("slurmctld") is null)
             Skip = "not root and Slurm not installed: the test cluster cannot start here (it runs as SlurmUser=root; tools/setup-test-deps.d/slurm.sh installs slurm-wlm and munge as root)";
         else if (Environment.UserName != "root")
@@ -38,10 +38,16 @@ public class SlurmTests
             Assert.Contains(line + "\n", array);
         // The task: its own shard folder, resumed when a checkpoint is there, the user's detect options passed on as given.
         Assert.Contains($"dir={run}.shards/\"$SLURM_ARRAY_TASK_ID-of-3\"\n", array);
-        Assert.Matches(@"\nexec (/\S+/steermoe|dotnet /\S+/steermoe\.dll) detect --model models/qwen --pairs pairs\.jsonl --batch 16 --routing-log --var enable_thinking=false --shard ""\$SLURM_ARRAY_TASK_ID/3"" --out ""\$dir"" --resume\n", array);
+        Assert.Matches(@"\n(/\S+/steermoe|dotnet /\S+/steermoe\.dll) detect --model models/qwen --pairs pairs\.jsonl --batch 16 --routing-log --var enable_thinking=false --shard ""\$SLURM_ARRAY_TASK_ID/3"" --out ""\$dir"" --resume &\n", array);
+        // In the background: Slurm's SIGTERM is passed on; a death by another signal requeues the task (at most 3 times).
+        Assert.Contains("trap 'stopping=1; [ -z \"$child\" ] || kill -TERM \"$child\" 2>/dev/null || true' TERM\n", array);
+        Assert.Contains("if [ \"$status\" -gt 128 ] && [ -z \"$stopping\" ] && [ \"${SLURM_RESTART_COUNT:-0}\" -lt 3 ]; then\n", array);
+        Assert.Contains("  scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\" && exit 0\n", array);
+        Assert.EndsWith("exit \"$status\"\n", array);
         string merge = File.ReadAllText(Path.Combine(jobs, "detect-merge.sbatch"));
         Assert.Contains($" detect merge {run}.shards/1-of-3 {run}.shards/2-of-3 {run}.shards/3-of-3 --out {run}\n", merge);
         Assert.DoesNotContain("--array", merge);
+        Assert.DoesNotContain("trap", merge);   // a single job execs its command: a failed merge is an error to see
         string submit = File.ReadAllText(Path.Combine(jobs, "submit.sh"));
         Assert.Contains("job_detect=$(sbatch --parsable detect.sbatch)\n", submit);
         Assert.Contains("job_detect_merge=$(sbatch --parsable --dependency=afterok:$job_detect detect-merge.sbatch)\n", submit);
@@ -65,11 +71,12 @@ public class SlurmTests
         var r = Cli.RunIn(dir, "slurm", "experiment", spec, "--out", run, "--shards", "4", "--cell-shards", "6", "--seed", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
         string jobs = Path.Combine(run, "slurm");
-        Assert.Contains($" experiment detect {spec} --out {run} --seed 2 --shard \"$SLURM_ARRAY_TASK_ID/4\"\n", File.ReadAllText(Path.Combine(jobs, "detect.sbatch")));
+        Assert.Contains($" experiment detect {spec} --out {run} --seed 2 --shard \"$SLURM_ARRAY_TASK_ID/4\" &\n", File.ReadAllText(Path.Combine(jobs, "detect.sbatch")));
         Assert.Contains($" experiment detect {spec} --out {run} --seed 2 --merge-shards 4\n", File.ReadAllText(Path.Combine(jobs, "detect-merge.sbatch")));
         string cells = File.ReadAllText(Path.Combine(jobs, "cells.sbatch"));
         Assert.Contains("#SBATCH --array=1-6\n", cells);
-        Assert.Contains($" experiment run {spec} --out {run} --seed 2 --cells \"$SLURM_ARRAY_TASK_ID/6\"\n", cells);
+        Assert.Contains($" experiment run {spec} --out {run} --seed 2 --cells \"$SLURM_ARRAY_TASK_ID/6\" &\n", cells);
+        Assert.Matches(@"\nexec (/\S+/steermoe|dotnet /\S+/steermoe\.dll) experiment merge ", File.ReadAllText(Path.Combine(jobs, "cells-merge.sbatch")));
         Assert.Contains($" experiment merge {spec} --out {run} --seed 2\n", File.ReadAllText(Path.Combine(jobs, "cells-merge.sbatch")));
         string submit = File.ReadAllText(Path.Combine(jobs, "submit.sh"));
         Assert.Contains("--dependency=afterok:$job_detect detect-merge.sbatch", submit);
@@ -86,7 +93,8 @@ public class SlurmTests
     }
 
     /// <summary>
-    /// tools/slurm/test-cluster.sh on a real single-node cluster: a 4-task detect array with one task requeued midway, and a
+    /// tools/slurm/test-cluster.sh on a real single-node cluster: a 4-task detect array with one task requeued midway and
+    /// one task's process killed midway (SIGKILL: the task requeues itself and resumes), and a
     /// sharded experiment, each compared with one process byte for byte (the script exits 1 on any difference).
     /// </summary>
     [SlurmFact]
@@ -104,6 +112,7 @@ public class SlurmTests
         Assert.True(p.ExitCode == 0, $"test-cluster.sh: exit {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
         Assert.Contains("test-cluster: PASS", stdout.Result);
         Assert.Contains("requeued task", stdout.Result);
+        Assert.Contains("SIGKILL) after its checkpoint held", stdout.Result);
         // The script compares every file; two of them once more here.
         foreach (string f in new[] { "counts.csv", "ranking.csv" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(work, "detect-one", f)), File.ReadAllBytes(Path.Combine(work, "detect", f)));

@@ -86,16 +86,16 @@ internal static class SlurmCommand
                 throw new ArgumentException($"{output}: exists and is not empty; the merge would refuse it: pass --overwrite, or choose another --out.");
             string args = o.PassedOn(r, "--out", "--shard", "--resume", "--overwrite", "--max-pairs");
             string exe = o.Binary(r), shards = output + ".shards", N = n.ToString(CultureInfo.InvariantCulture);
-            string detect = $"""
+            string check = $"""
                 dir={SlurmJobs.Quote(shards)}/"$SLURM_ARRAY_TASK_ID-of-{N}"
                 # A task that finished before it was requeued has nothing left to do; else --resume continues its checkpoint (or starts).
                 if [ -f "$dir/run.json" ] && [ ! -f "$dir/checkpoint.json" ]; then echo "steermoe: $dir is finished"; exit 0; fi
                 if [ -f "$dir/checkpoint.json" ]; then echo "steermoe: resuming $dir from its checkpoint"; fi
-                exec {exe} detect{args} --shard "$SLURM_ARRAY_TASK_ID/{N}" --out "$dir" --resume
                 """;
+            string detect = $"{exe} detect{args} --shard \"$SLURM_ARRAY_TASK_ID/{N}\" --out \"$dir\" --resume";
             var dirs = string.Concat(Enumerable.Range(1, n).Select(i => " " + SlurmJobs.Quote(Path.Combine(shards, $"{i}-of-{N}"))));
-            string merge = $"exec {exe} detect merge{dirs} --out {SlurmJobs.Quote(output)}{(r.GetValue(overwrite) ? " --overwrite" : "")}";
-            return o.Finish(r, r.GetValue(o.JobDir) ?? output + ".slurm", [new SlurmJob("detect", n, detect), new SlurmJob("detect-merge", 0, merge)]);
+            string merge = $"{exe} detect merge{dirs} --out {SlurmJobs.Quote(output)}{(r.GetValue(overwrite) ? " --overwrite" : "")}";
+            return o.Finish(r, r.GetValue(o.JobDir) ?? output + ".slurm", [new SlurmJob("detect", n, detect, check), new SlurmJob("detect-merge", 0, merge)]);
         });
         return command;
     }
@@ -125,10 +125,10 @@ internal static class SlurmCommand
             // experiment detect --shard resumes the shard's checkpoint and experiment run resumes its slice's registry: a requeued task continues.
             SlurmJob[] jobs =
             [
-                new("detect", n, $"exec {exe} experiment detect {common} --shard \"$SLURM_ARRAY_TASK_ID/{N}\""),
-                new("detect-merge", 0, $"exec {exe} experiment detect {common} --merge-shards {N}"),
-                new("cells", m, $"exec {exe} experiment run {common}{neutralArg} --cells \"$SLURM_ARRAY_TASK_ID/{M}\""),
-                new("cells-merge", 0, $"exec {exe} experiment merge {common}"),
+                new("detect", n, $"{exe} experiment detect {common} --shard \"$SLURM_ARRAY_TASK_ID/{N}\""),
+                new("detect-merge", 0, $"{exe} experiment detect {common} --merge-shards {N}"),
+                new("cells", m, $"{exe} experiment run {common}{neutralArg} --cells \"$SLURM_ARRAY_TASK_ID/{M}\""),
+                new("cells-merge", 0, $"{exe} experiment merge {common}"),
             ];
             return o.Finish(r, r.GetValue(o.JobDir) ?? Path.Combine(run, "slurm"), jobs);
         });

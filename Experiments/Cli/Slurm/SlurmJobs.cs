@@ -11,8 +11,10 @@ internal sealed record SlurmResources(string? Partition, int? GpusPerTask, int? 
 /// <summary>One sbatch script: a job array of <see cref="Tasks"/> tasks (Slurm's 1-based task ids) or, with 0, a single job.</summary>
 /// <param name="Name">The script's file name without .sbatch, and the job's name after "steermoe-".</param>
 /// <param name="Tasks">Array tasks 1..Tasks, or 0 for one job.</param>
-/// <param name="Body">The bash lines the task runs; in an array, $SLURM_ARRAY_TASK_ID is the task (1 to Tasks).</param>
-internal sealed record SlurmJob(string Name, int Tasks, string Body);
+/// <param name="Command">The steermoe command line the task runs; in an array, $SLURM_ARRAY_TASK_ID is the task (1 to Tasks).
+/// A single job execs it; an array task runs it under <see cref="SlurmJobs.RequeueOnCrash"/>.</param>
+/// <param name="Preamble">Bash lines before the command (an array task's check of its folder).</param>
+internal sealed record SlurmJob(string Name, int Tasks, string Command, string Preamble = "");
 
 /// <summary>
 /// Writes a chain of sbatch scripts into a job folder (docs/CONTRACTS.md §7 `slurm`): each job depends on the previous one
@@ -34,6 +36,32 @@ internal static class SlurmJobs
     /// <summary>A shell word that bash reads back as exactly <paramref name="text"/>.</summary>
     public static string Quote(string text) =>
         text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? text : "'" + text.Replace("'", "'\\''") + "'";
+
+    /// <summary>
+    /// The lines an array task runs <paramref name="command"/> with. The command runs in the background so that the shell
+    /// sees how it ended: Slurm's SIGTERM (a requeue, preemption, the time limit) is passed on and the task stops with a
+    /// checkpoint. A death by a signal Slurm did not send (the OOM killer, a crash) would end the task as failed, and a
+    /// failed task fails the merge's `afterok` dependency for good, even once it is requeued by hand and succeeds (Slurm
+    /// 22.05, seen in tools/slurm/test-cluster.sh); so the task requeues itself instead, at most 3 times in all
+    /// (SLURM_RESTART_COUNT), and its next attempt resumes from its last checkpoint. Other exits (0, bad input's 2) stand.
+    /// </summary>
+    public static string RequeueOnCrash(string command) => $$"""
+        # Run in the background: Slurm's SIGTERM is passed on (a checkpoint, then exit); a death by another signal requeues the task.
+        stopping="" child=""
+        trap 'stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true' TERM
+        {{command}} &
+        child=$!
+        while :; do
+          status=0; wait "$child" || status=$?
+          kill -0 "$child" 2>/dev/null || break   # still running: the wait was cut short by the SIGTERM
+        done
+        if [ "$status" -gt 128 ] && [ -z "$stopping" ] && [ "${SLURM_RESTART_COUNT:-0}" -lt 3 ]; then
+          echo "steermoe: the task's process died of signal $(( status - 128 )); requeueing the task (it resumes from its checkpoint)"
+          scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}" && exit 0
+        fi
+        exit "$status"
+
+        """;
 
     /// <summary>Writes JOB_DIR/NAME.sbatch per job, JOB_DIR/submit.sh and JOB_DIR/logs/; returns the paths written.</summary>
     public static IReadOnlyList<string> Write(string jobDirectory, IReadOnlyList<SlurmJob> jobs, SlurmResources resources, string workingDirectory)
@@ -59,7 +87,8 @@ internal static class SlurmJobs
             s.Append("set -euo pipefail\n");
             string task = job.Tasks > 0 ? $" task ${{SLURM_ARRAY_TASK_ID}}/{job.Tasks}" : "";
             s.Append($"echo \"steermoe: {job.Name}{task}, attempt $(( ${{SLURM_RESTART_COUNT:-0}} + 1 )) on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\"\n");
-            s.Append(job.Body.TrimEnd('\n')).Append('\n');
+            if (job.Preamble.Length > 0) s.Append(job.Preamble.TrimEnd('\n')).Append('\n');
+            s.Append(job.Tasks > 0 ? RequeueOnCrash(job.Command) : $"exec {job.Command}\n");
             string path = Path.Combine(dir, job.Name + ".sbatch");
             AtomicFile.WriteAllText(path, s.ToString());
             written.Add(path);
