@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using SteerMoE.Research.Tests;
 
 namespace SteerMoE.Research.Experiments.Tests;
@@ -67,5 +69,92 @@ public class DetectShardCommandTests
         Refused($"{other}: template variables (--var) differs from {shards[0]}'s", shards[0], shards[1], other);               // mismatched
         Refused($"{unfinished}: the shard is unfinished (no run.json yet): it holds checkpoint.json; continue it with detect --resume before merging.", shards[0], shards[1], unfinished);
         Refused($"{whole}: run.json has no shard: the run was not made with detect --shard I/N, so it cannot be merged.", whole);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private const int SigTerm = 15;
+
+    // 616 pairs (the 40 of the sharding fixture and faithfulness's 288 twice): long enough to be stopped midway.
+    private static string LongPairs(string dir)
+    {
+        string path = Path.Combine(dir, "long.pairs.jsonl");
+        string faithfulness = File.ReadAllText(RepoPaths.Get("tools", "default-model", "data", "faithfulness.pairs.jsonl"));
+        File.WriteAllText(path, File.ReadAllText(Pairs) + faithfulness + faithfulness);
+        return path;
+    }
+
+    // Runs steermoe with a progress line per report; once a line on stderr starting with `stage` reports at least `done`
+    // units, sends SIGTERM (what Slurm sends a task it requeues, preempts or stops at its time limit).
+    private static Cli.Result RunAndTerminate(string stage, int done, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment["STEERMOE_PROGRESS_SECONDS"] = "0";
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "steermoe.dll"));
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        bool sent = false;
+        while (p.StandardError.ReadLine() is { } line)
+        {
+            stderr.AppendLine(line);
+            if (sent || !line.StartsWith(stage + ": ", StringComparison.Ordinal)) continue;
+            string count = line[(stage.Length + 2)..].Split('/')[0];
+            if (long.TryParse(count, out long n) && n >= done) { Assert.Equal(0, kill(p.Id, SigTerm)); sent = true; }
+        }
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "steermoe did not stop after SIGTERM");
+        Assert.True(sent, $"no progress line '{stage}: N/...' with N ≥ {done} before the end:\n{stderr}");
+        return new Cli.Result(p.ExitCode, stdout.Result, stderr.ToString());
+    }
+
+    [Fact]
+    public void ASigtermedShardStopsWithACheckpointAndResumesToTheSameMerge()
+    {
+        string root = RepoPaths.TempDir("detect-shard-sigterm");
+        string pairs = LongPairs(root), one = Path.Combine(root, "one"), merged = Path.Combine(root, "merged");
+        string[] Detect(string dir, params string[] more) => ["detect", "--model", Model, "--pairs", pairs, "--out", dir, "--resamples", "0", .. more];
+        Ok(Detect(one));
+        string first = Path.Combine(root, "1-of-2"), second = Path.Combine(root, "2-of-2");
+        Ok(Detect(first, "--shard", "1/2"));
+        var stopped = RunAndTerminate("detect", 5, Detect(second, "--shard", "2/2", "--batch", "1", "--checkpoint-every", "1000"));
+        Assert.True(stopped.ExitCode == 130, $"exit {stopped.ExitCode}\n{stopped.Stderr}");
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(second)}: stopped after \d+ of 308 pairs; checkpoint written, continue with --resume\.\n$", stopped.Stdout);
+        Assert.True(File.Exists(Path.Combine(second, "checkpoint.json")));   // the checkpoint of the stop (not a periodic one: every 1000)
+        Ok(Detect(second, "--shard", "2/2", "--resume"));
+        Ok("detect", "merge", first, second, "--out", merged);
+        foreach (string f in new[] { "counts.csv", "ranking.csv", "pair_counts.npy", "pair_tokens.npy", "paired_t.json" })
+            Assert.True(File.ReadAllBytes(Path.Combine(one, f)).SequenceEqual(File.ReadAllBytes(Path.Combine(merged, f))), $"{f} differs from one detect's");
+    }
+
+    [Fact]
+    public void ASigtermedExperimentDetectionShardStopsWithACheckpointAndResumes()
+    {
+        string root = RepoPaths.TempDir("experiment-detect-sigterm");
+        string pairs = LongPairs(root), spec = Path.Combine(root, "spec.yaml");
+        File.WriteAllText(spec, $"""
+            name: sigterm
+            model: {Model}
+            pairs: {pairs}
+            evaluation: {RepoPaths.Get("tools", "default-model", "data", "faithfulness.eval.jsonl")}
+            metrics: [rd]
+            strategies: [authors]
+            evaluators: [context-match]
+            max_new_tokens: 4
+            grid: {"{"} activate: [0], deactivate: [1], reverse: [false], strength: [1.0] {"}"}
+            """);
+        string run = Path.Combine(root, "run");
+        var stopped = RunAndTerminate("detection", 8, "experiment", "detect", spec, "--out", run, "--shard", "1/1");
+        Assert.True(stopped.ExitCode == 130, $"exit {stopped.ExitCode}\n{stopped.Stderr}");
+        Assert.Matches(@": shard 1/1: pairs 0 to 615 of 616, stopped after \d+ of 616 pairs with a checkpoint \(run it again to resume\)\n$", stopped.Stdout);
+        string shard = Path.Combine(run, "detection.shards", "1-of-1");
+        Assert.True(File.Exists(Path.Combine(shard, "checkpoint.json")));
+        var resumed = Ok("experiment", "detect", spec, "--out", run, "--shard", "1/1");
+        Assert.EndsWith(": shard 1/1: pairs 0 to 615 of 616\n", resumed.Stdout);
+        Ok("experiment", "detect", spec, "--out", run, "--merge-shards", "1");
+        var whole = Path.Combine(root, "whole");
+        Ok("detect", "--model", Model, "--pairs", pairs, "--out", whole, "--resamples", "0");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "counts.csv")), File.ReadAllBytes(Path.Combine(run, "detection", "counts.csv")));
     }
 }

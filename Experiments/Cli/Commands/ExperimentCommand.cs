@@ -106,11 +106,22 @@ internal static class ExperimentCommand
             string dir = CommandRunner.Required(result, args.Output);
             if (text != null)
             {
-                var run = context.Experiments.DetectShard(spec, dir, Shard.Parse(text), engine);
-                var r = run.Result;
-                string pairs = r.PairsTotal == 0 ? "no pairs (more shards than pairs)" : $"pairs {r.FirstPair} to {r.FirstPair + r.PairsTotal - 1}";
-                Console.WriteLine($"{run.RunDirectory}: shard {r.Shard}: {pairs} of {r.DatasetPairs}{(r.Completed ? "" : ", stopped (resume by running it again)")}");
-                return 0;
+                var slice = Shard.Parse(text);
+                using var cancel = new CancellationTokenSource();
+                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+                Console.CancelKeyPress += onCancel;
+                // SIGTERM (Slurm's requeue or preemption, a time limit) stops like Ctrl+C, as in detect: a checkpoint at the end of the batch.
+                using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+                try
+                {
+                    var run = ProgressReporter.Run("experiment", "pairs", progress =>
+                        context.Experiments.DetectShard(spec, dir, slice, engine, progress.Report, cancel.Token));
+                    var r = run.Result;
+                    string pairs = r.PairsTotal == 0 ? "no pairs (more shards than pairs)" : $"pairs {r.FirstPair} to {r.FirstPair + r.PairsTotal - 1}";
+                    Console.WriteLine($"{run.RunDirectory}: shard {r.Shard}: {pairs} of {r.DatasetPairs}{(r.Completed ? "" : $", stopped after {r.PairsDone} of {r.PairsTotal} pairs with a checkpoint (run it again to resume)")}");
+                    return !r.Completed && cancel.IsCancellationRequested ? 130 : 0;
+                }
+                finally { Console.CancelKeyPress -= onCancel; }
             }
             var merged = context.Experiments.MergeDetectionShards(spec, dir, shards!.Value);
             Console.WriteLine($"{merged.RunDirectory}: merged {merged.Shards.Count} detection shards ({merged.Shards[^1].EndPair} pairs); the cells reuse it");

@@ -59,10 +59,13 @@ public sealed partial class ExperimentCatalog
     /// <summary>
     /// Counts shard <paramref name="shard"/> of the spec's detection pairs into RUN/detection.shards/I-of-N
     /// (`experiment detect --shard I/N`), resuming its checkpoint; with the settings the run's own detection uses.
+    /// <paramref name="progress"/>: the shard's pairs as they are counted (stage <see cref="RunProgress.Detection"/>);
+    /// <paramref name="cancellation"/>: stop after the current batch with a checkpoint (the result is not Completed).
     /// </summary>
     public DetectionRun DetectShard(ExperimentSpec spec, string runDirectory, Detection.Sharding.Shard shard,
-        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu) =>
-        SteeringExperimentExecutor.DetectShard(Resolved(spec), runDirectory, _context, shard, device);
+        Inference.Models.EngineDevice device = Inference.Models.EngineDevice.Cpu, Action<RunProgress>? progress = null,
+        CancellationToken cancellation = default) =>
+        SteeringExperimentExecutor.DetectShard(Resolved(spec), runDirectory, _context, shard, device, progress, cancellation);
 
     /// <summary>Merges the spec's detection shards (all <paramref name="shards"/> of them) into RUN/detection, which the cells then reuse.</summary>
     public MergedDetectionRun MergeDetectionShards(ExperimentSpec spec, string runDirectory, int shards) =>

@@ -157,9 +157,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
                 new Detection.Collection.CollectionOptions
                 {
                     Precision = _precision, Resume = resume, Device = _options.Device,
-                    Progress = _options.Progress is { } report
-                        ? p => report(new RunProgress(RunProgress.Detection, p.PairsDone, p.PairsTotal, "pairs", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.TokensPerSecond:F0} tok/s")))
-                        : null,
+                    Progress = _options.Progress is { } report ? p => report(DetectionProgress(p)) : null,
                 });
         }
         // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
@@ -305,7 +303,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
     /// §13), with the settings Prepare's detection uses; resumes the shard's own checkpoint (a requeued job).
     /// </summary>
     internal static Catalogs.DetectionRun DetectShard(ExperimentSpec spec, string runDirectory, SteerMoEContext context, Detection.Sharding.Shard shard,
-        Inference.Models.EngineDevice device)
+        Inference.Models.EngineDevice device, Action<RunProgress>? progress = null, CancellationToken cancellation = default)
     {
         string dir = Path.Combine(DetectionShardsDirectory(runDirectory), shard.FolderName);
         if (File.Exists(Path.Combine(dir, DetectionCatalog.RunFileName)) && !File.Exists(Path.Combine(dir, "checkpoint.json")))
@@ -313,9 +311,14 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var (pairs, _) = DetectionPairs(spec, runDirectory, context);
         return context.Detection.Collect(spec.Resolve(spec.Model), pairs, dir, new Detection.Collection.CollectionOptions
         {
-            Precision = PrecisionNames.Parse(spec.Precision), Resume = true, Device = device, Shard = shard,
+            Precision = PrecisionNames.Parse(spec.Precision), Resume = true, Device = device, Shard = shard, Cancellation = cancellation,
+            Progress = progress is { } report ? p => report(DetectionProgress(p)) : null,
         });
     }
+
+    // The collector's progress as the run's detection stage.
+    private static RunProgress DetectionProgress(Detection.Collection.CollectionProgress p) =>
+        new(RunProgress.Detection, p.PairsDone, p.PairsTotal, "pairs", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.TokensPerSecond:F0} tok/s"));
 
     /// <summary>Merges the <paramref name="shards"/> detection shards of RUN/detection.shards into RUN/detection, where the cells reuse it.</summary>
     internal static Catalogs.MergedDetectionRun MergeDetectionShards(ExperimentSpec spec, string runDirectory, SteerMoEContext context, int shards)
