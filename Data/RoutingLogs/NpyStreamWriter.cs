@@ -70,6 +70,32 @@ public sealed class NpyStreamWriter : IDisposable
         Rows += bytes.Length / _rowBytes;
     }
 
+    /// <summary>
+    /// Appends every row of another .npy file of the same element type and row shape (streamed, in 1 MiB blocks), as
+    /// when the files of detection shards are concatenated; an error names the file when its type or shape differs.
+    /// </summary>
+    public void AppendFile(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such .npy file.", path);
+        using var source = File.OpenRead(path);
+        var header = NpyFormat.ReadHeader(source, path);
+        if (header.Type != Type || !header.Shape.Skip(1).SequenceEqual(_rowShape))
+            throw new InvalidDataException($"{path}: holds {NpyFormat.Descr(header.Type)} ({string.Join(", ", header.Shape)}); expected {NpyFormat.Descr(Type)} (rows, {string.Join(", ", _rowShape)}) to append to {Path}.");
+        long bytes = header.Shape[0] * _rowBytes;
+        if (source.Length - header.DataOffset < bytes)
+            throw new InvalidDataException($"{path}: shape ({string.Join(", ", header.Shape)}) needs {bytes} data bytes, the file has {source.Length - header.DataOffset}.");
+        source.Position = header.DataOffset;
+        var buffer = new byte[1 << 20];
+        for (long left = bytes; left > 0;)
+        {
+            int n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n == 0) throw new EndOfStreamException($"{path}: ended before its {header.Shape[0]} rows.");
+            _stream.Write(buffer, 0, n);
+            left -= n;
+        }
+        Rows += header.Shape[0];
+    }
+
     /// <summary>Rewrites the header with the current row count and flushes to disk.</summary>
     public void Flush()
     {

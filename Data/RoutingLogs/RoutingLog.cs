@@ -75,6 +75,22 @@ public sealed class RoutingLogWriter : IDisposable
         return new RoutingLogWriter(directory, layers, experts, topK, meta, keepRows);
     }
 
+    /// <summary>The metadata (model, dataset…) a log's sidecar carries, in its order; errors name the file.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string directory)
+    {
+        string path = System.IO.Path.Combine(directory, SidecarName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (expected the sidecar of a routing log).", path);
+        try
+        {
+            var meta = JsonNode.Parse(File.ReadAllText(path))?["metadata"] as JsonObject ?? throw new FormatException($"{path}: metadata: expected an object.");
+            var result = new OrderedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in meta) result[k] = (string?)v ?? throw new FormatException($"{path}: metadata.{k}: expected a string.");
+            return result;
+        }
+        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON: {e.Message}"); }
+        catch (InvalidOperationException e) { throw new FormatException($"{path}: metadata: expected string values ({e.Message})."); }
+    }
+
     /// <summary>
     /// Appends tokens: <paramref name="routerLogits"/> [n, L, E], <paramref name="topK"/> [n, L, k] and one
     /// <see cref="RoutingLogToken"/> per row.
@@ -92,6 +108,16 @@ public sealed class RoutingLogWriter : IDisposable
         }
         _logits.Append(routerLogits); _topk.Append(topK);
         _tokenId.Append<int>(ids); _pair.Append<int>(pairs); _side.Append<byte>(sides); _position.Append<int>(positions); _inTarget.Append<byte>(inTarget);
+    }
+
+    /// <summary>
+    /// Appends every row of another log with the same layers, experts and top-k (e.g. a detection shard's), array by
+    /// array, streamed.
+    /// </summary>
+    public void AppendLog(string directory)
+    {
+        string F(string name) => System.IO.Path.Combine(directory, name + ".npy");
+        foreach (var w in All) w.AppendFile(F(System.IO.Path.GetFileNameWithoutExtension(w.Path)));
     }
 
     /// <summary>Flushes every array (headers carry the row count) and rewrites the sidecar.</summary>

@@ -37,6 +37,11 @@ public sealed record CollectionOptions
     public int CheckpointEvery { get; init; } = 64;
     /// <summary>Stop (with a checkpoint, result not completed) once this many pairs are done in total; null: run to the end.</summary>
     public int? StopAfterPairs { get; init; }
+    /// <summary>
+    /// Count only this shard's contiguous slice of the pairs (`--shard I/N`, docs/CONTRACTS.md §14); null: every pair.
+    /// The shard is part of the checkpoint's fingerprint; <see cref="StopAfterPairs"/> counts the shard's pairs.
+    /// </summary>
+    public Sharding.Shard? Shard { get; init; }
     /// <summary>Called after every forward pass.</summary>
     public Action<CollectionProgress>? Progress { get; init; }
     /// <summary>Stops between forward passes, writing a checkpoint first (result not completed).</summary>
@@ -45,7 +50,7 @@ public sealed record CollectionOptions
 
 /// <summary>Where a collection run stands.</summary>
 /// <param name="PairsDone">Pairs counted so far (including those of a resumed checkpoint).</param>
-/// <param name="PairsTotal">Pairs in the dataset.</param>
+/// <param name="PairsTotal">Pairs to count: the dataset's, or the shard's.</param>
 /// <param name="TokensDone">Prompt tokens forwarded so far (both sides).</param>
 /// <param name="TokensTotal">Prompt tokens of the whole dataset (both sides).</param>
 /// <param name="TokensThisSession">Prompt tokens forwarded by this process (for the rate).</param>
@@ -80,8 +85,14 @@ public sealed class CollectionResult
     public bool Completed { get; }
     /// <summary>Pairs counted.</summary>
     public long PairsDone { get; }
-    /// <summary>Pairs in the dataset.</summary>
+    /// <summary>Pairs this run counts: the dataset's, or its shard's.</summary>
     public long PairsTotal { get; }
+    /// <summary>Pairs in the whole dataset (= <see cref="PairsTotal"/> without a shard).</summary>
+    public long DatasetPairs { get; internal init; }
+    /// <summary>The 0-based index of the run's first pair in the dataset (0 without a shard).</summary>
+    public long FirstPair { get; internal init; }
+    /// <summary>The shard counted, or null.</summary>
+    public Sharding.Shard? Shard { get; internal init; }
     /// <summary>Prompt tokens forwarded (both sides, all runs of a resumed collection).</summary>
     public long PromptTokens { get; }
     /// <summary>Prompt tokens of the whole dataset.</summary>

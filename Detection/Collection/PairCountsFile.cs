@@ -27,8 +27,18 @@ public static class PairCountsFile
             catch { _counts.Dispose(); throw; }
         }
 
+        /// <summary>Pairs written so far.</summary>
+        public long Pairs => _tokens.Rows;
+
         /// <summary>Appends pairs: activations [n, 2, L, E] and tokens [n, 2].</summary>
         public void Append(ReadOnlySpan<int> activations, ReadOnlySpan<int> tokens) { _counts.Append(activations); _tokens.Append(tokens); }
+
+        /// <summary>Appends every pair of another run folder's pair_counts.npy and pair_tokens.npy (a shard's).</summary>
+        public void AppendRun(string runDirectory)
+        {
+            _counts.AppendFile(Path.Combine(runDirectory, CountsName));
+            _tokens.AppendFile(Path.Combine(runDirectory, TokensName));
+        }
 
         public void Flush() { _counts.Flush(); _tokens.Flush(); }
 

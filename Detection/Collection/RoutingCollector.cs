@@ -73,17 +73,23 @@ public static class RoutingCollector
         var inputs = new CollectionInputs(CollectionInputs.HashModel(model.Directory), FileHash.Sha256(tokenizer.Source),
             FileHash.Sha256(Encoding.UTF8.GetBytes(template.Text)), FileHash.Sha256(pairsPath),
             precision, CollectionInputs.VariablesJson(options.Variables));
-        string fingerprint = inputs.Fingerprint();
+        // A shard's checkpoint must not be resumed as another shard (or as the whole dataset).
+        string fingerprint = options.Shard is { } shard ? FileHash.Sha256(Encoding.UTF8.GetBytes($"{inputs.Fingerprint()}\nshard={shard}")) : inputs.Fingerprint();
 
         // Validation pass: every row must parse and have both targets before any expensive work.
-        long pairsTotal = 0, tokensTotal = 0;
+        long datasetPairs = 0;
+        var pairTokens = new List<int>();
         foreach (var (index, line, pair) in ReadPairs(pairsPath))
         {
             var encoded = encoder.Encode(pair, index, line, $"{pairsPath}: line {line}");
-            pairsTotal++;
-            tokensTotal += encoded.Side1.Ids.Length + encoded.Side2.Ids.Length;
+            datasetPairs++;
+            pairTokens.Add(encoded.Side1.Ids.Length + encoded.Side2.Ids.Length);
         }
-        if (pairsTotal == 0) throw new FormatException($"{pairsPath}: the file holds no pairs.");
+        if (datasetPairs == 0) throw new FormatException($"{pairsPath}: the file holds no pairs.");
+        // The pairs this run counts: [first, first + pairsTotal) of the dataset; `done` counts from first.
+        var (first, end) = options.Shard?.Range(datasetPairs) ?? (0, datasetPairs);
+        long pairsTotal = end - first, tokensTotal = 0;
+        for (long p = first; p < end; p++) tokensTotal += pairTokens[(int)p];
 
         var counts = new ActivationCounts(config.LayerCount, config.ExpertCount);
         var pairedT = new PairedTTest(config.LayerCount, config.ExpertCount);
@@ -99,8 +105,8 @@ public static class RoutingCollector
             (done, saved, promptTokens, logRows, matchedPairs, var state) = CollectionCheckpoint.Load(checkpointPath, counts);
             pairedT = new PairedTTest(state);
             if (saved != fingerprint)
-                throw new ArgumentException($"{checkpointPath}: the checkpoint was made with other inputs or settings (model, tokenizer, template, dataset, precision or --var differ); resume with the same ones, or choose another --out.");
-            if (done > pairsTotal) throw new InvalidDataException($"{checkpointPath}: pairs_done = {done}, but the dataset has {pairsTotal} pairs.");
+                throw new ArgumentException($"{checkpointPath}: the checkpoint was made with other inputs or settings (model, tokenizer, template, dataset, precision, --var or --shard differ); resume with the same ones, or choose another --out.");
+            if (done > pairsTotal) throw new InvalidDataException($"{checkpointPath}: pairs_done = {done}, but the {(options.Shard is { } s ? $"shard {s}" : "dataset")} has {pairsTotal} pairs.");
             resumed = true;
         }
 
@@ -140,10 +146,11 @@ public static class RoutingCollector
 
             foreach (var (index, line, pair) in ReadPairs(pairsPath))
             {
-                if (index < done) continue;
-                if (index >= stopAt || options.Cancellation.IsCancellationRequested) break;
+                if (index < first + done) continue;
+                if (index >= first + stopAt || options.Cancellation.IsCancellationRequested) break;
+                // The pair's global index: a shard's routing-log rows concatenate to the one-process log.
                 batch.Add(encoder.Encode(pair, index, line, $"{pairsPath}: line {line}"));
-                if (batch.Count == options.Batch || index + 1 == stopAt) Run();
+                if (batch.Count == options.Batch || index + 1 == first + stopAt) Run();
             }
             if (batch.Count > 0 && !options.Cancellation.IsCancellationRequested) Run();
             batch.Clear();
@@ -152,7 +159,7 @@ public static class RoutingCollector
         finally { log?.Dispose(); pairLog.Dispose(); }
 
         return new CollectionResult(counts, inputs, done == pairsTotal, done, pairsTotal, promptTokens, tokensTotal, log?.Rows ?? 0, clock.Elapsed, sessionTokens)
-            { PairedT = pairedT, MatchedPairs = matchedPairs };
+            { PairedT = pairedT, MatchedPairs = matchedPairs, DatasetPairs = datasetPairs, FirstPair = first, Shard = options.Shard };
     }
 
     /// <summary>One forward pass over the batch's 2·B sequences; returns the number of prompt tokens forwarded.</summary>

@@ -96,7 +96,7 @@ internal sealed class SpanCountingObserver : IRoutingObserver
     }
 
     // softmax(z) over the layer's experts, in double: exp(z − max z) / Σ exp(z − max z).
-    private static void Softmax(ReadOnlySpan<float> logits, Span<double> into)
+    internal static void Softmax(ReadOnlySpan<float> logits, Span<double> into)
     {
         double max = double.NegativeInfinity;
         foreach (float z in logits) max = Math.Max(max, z);

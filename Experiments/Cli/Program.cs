@@ -25,6 +25,7 @@ foreach (var command in new Command[]
     DemoCommand.Create(),
     ReportCommand.Create(),
     GpuCheckCommand.Create(),
+    SlurmCommand.Create(),
 })
     root.Subcommands.Add(command);
 

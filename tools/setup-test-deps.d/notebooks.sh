@@ -19,8 +19,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cd "$root"
 dotnet tool restore >/dev/null
-if ! grep -q '^ *\.net-csharp ' <<<"$(jupyter kernelspec list 2>/dev/null)"; then
+# The user's Jupyter data folder (`jupyter kernelspec` is in Debian's jupyter-client, which is not installed: look for the
+# file). dotnet-interactive refuses to register into a kernels folder that does not exist yet, as on a fresh machine.
+data="$(jupyter --data-dir 2>/dev/null || echo "$HOME/.local/share/jupyter")"
+if [ ! -f "$data/kernels/.net-csharp/kernel.json" ]; then
   echo "notebooks: registering the .NET Interactive kernels with Jupyter (dotnet-interactive jupyter install)"
+  mkdir -p "$data/kernels"
   dotnet tool run dotnet-interactive -- jupyter install >/dev/null 2>&1 \
     || { echo "notebooks: 'dotnet tool run dotnet-interactive -- jupyter install' failed" >&2; exit 1; }
 fi

@@ -62,41 +62,64 @@ public sealed partial class DetectionCatalog
         var result = RoutingCollector.Collect(model, pairsPath, runDirectory, options);
         if (!result.Completed) return new DetectionRun(result, runDirectory, []);
         var files = new List<string>();
-        string counts = Path.Combine(runDirectory, CountsFileName);
-        var table = result.Counts.ToCountTable(counts);
-        table.Save(counts);
-        files.Add(CountsFileName);
-        // The resampling holds the per-pair table in memory (P × 2 × L × E); --resamples 0 does not load it.
-        var pairLevel = pairInference.Resamples == 0
-            ? new PairLevelStatistics(result.Counts.Layers, result.Counts.Experts, result.PairedT, null, null, pairInference.StabilityTop)
-            : PairLevel(PairCountsFile.Load(runDirectory), result.PairedT, pairInference);
-        // --metric probe: the probe on this run's pair counts (probe.csv, probe.json beside ranking.csv).
-        var probe = metric.NeedsPairCounts ? Probe(PairCountsFile.Load(runDirectory)) : null;
-        ExpertRanking.Rank(table, metric, probe).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
-        files.Add(RankingFileName);
-        if (probe != null)
-        {
-            probe.Save(runDirectory, _context.Seed);
-            files.Add(ProbeResult.CsvName);
-            files.Add(ProbeResult.SummaryName);
-        }
-        files.Add(PairCountsFile.CountsName);
-        files.Add(PairCountsFile.TokensName);
-        PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), result.PairedT.ExportState(), result.MatchedPairs);
-        files.Add(PairedTStateFile.FileName);
+        // A shard is a partial run (§14): its counts, pair files and paired-t state, no ranking; `detect merge` ranks the whole.
+        var pairLevel = WriteResults(runDirectory, result.Counts, result.PairedT, result.MatchedPairs, result.Shard == null ? metric : null, pairInference, files);
         files.Add(RunFileName);
         var run = RunRecord(model, pairsPath, options, result, files, metric.Id, otherFields);
-        run["paired_t"] = new JsonObject
-        {
-            ["matched_pairs"] = result.MatchedPairs, ["unmatched_pairs"] = result.PairsDone - result.MatchedPairs,
-            ["tokens"] = result.PairedT.Count,
-            ["definition"] = "pairs whose two target spans hold the same token ids; per (layer, expert) d = softmax(router logits)[expert] on side 1 − on side 2 at span token k; t = mean(d)/(sd(d)/sqrt(n)), df = n − 1, two-sided p (scipy.stats.ttest_rel)",
-        };
+        if (result.Shard is { } shard)
+            run["shard"] = new JsonObject
+            {
+                ["index"] = shard.Index, ["count"] = shard.Count, ["first_pair"] = result.FirstPair,
+                ["end_pair"] = result.FirstPair + result.PairsTotal, ["pairs"] = result.PairsTotal,
+                ["split"] = "contiguous: pair p (0-based) belongs to shard floor(p·N/P) + 1",
+            };
+        run["paired_t"] = PairedTRecord(result.MatchedPairs, result.PairsDone, result.PairedT);
         run["pair_inference"] = PairInferenceRecord(pairLevel, pairInference);
         AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFileName), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         File.Delete(RoutingCollector.CheckpointPath(runDirectory));
         return new DetectionRun(result, runDirectory, files);
     }
+
+    // counts.csv, ranking.csv (with the probe's files when the metric needs it) and paired_t.json: what a finished run and
+    // a merge write alike, so that a merge's files equal one process's. No ranking for a shard (metric null).
+    private PairLevelStatistics? WriteResults(string runDirectory, ActivationCounts counts, Detection.Statistics.PairedTTest pairedT, long matchedPairs,
+        DetectionMetric? metric, PairInferenceOptions pairInference, List<string> files)
+    {
+        string countsPath = Path.Combine(runDirectory, CountsFileName);
+        var table = counts.ToCountTable(countsPath);
+        table.Save(countsPath);
+        files.Add(CountsFileName);
+        PairLevelStatistics? pairLevel = null;
+        if (metric != null)
+        {
+            // The resampling holds the per-pair table in memory (P × 2 × L × E); --resamples 0 does not load it.
+            pairLevel = pairInference.Resamples == 0
+                ? new PairLevelStatistics(counts.Layers, counts.Experts, pairedT, null, null, pairInference.StabilityTop)
+                : PairLevel(PairCountsFile.Load(runDirectory), pairedT, pairInference);
+            // --metric probe: the probe on this run's pair counts (probe.csv, probe.json beside ranking.csv).
+            var probe = metric.NeedsPairCounts ? Probe(PairCountsFile.Load(runDirectory)) : null;
+            ExpertRanking.Rank(table, metric, probe).WithPairLevel(pairLevel).Save(Path.Combine(runDirectory, RankingFileName));
+            files.Add(RankingFileName);
+            if (probe != null)
+            {
+                probe.Save(runDirectory, _context.Seed);
+                files.Add(ProbeResult.CsvName);
+                files.Add(ProbeResult.SummaryName);
+            }
+        }
+        files.Add(PairCountsFile.CountsName);
+        files.Add(PairCountsFile.TokensName);
+        PairedTStateFile.Save(Path.Combine(runDirectory, PairedTStateFile.FileName), pairedT.ExportState(), matchedPairs);
+        files.Add(PairedTStateFile.FileName);
+        return pairLevel;
+    }
+
+    private static JsonObject PairedTRecord(long matchedPairs, long pairs, Detection.Statistics.PairedTTest pairedT) => new()
+    {
+        ["matched_pairs"] = matchedPairs, ["unmatched_pairs"] = pairs - matchedPairs,
+        ["tokens"] = pairedT.Count,
+        ["definition"] = "pairs whose two target spans hold the same token ids; per (layer, expert) d = softmax(router logits)[expert] on side 1 − on side 2 at span token k; t = mean(d)/(sd(d)/sqrt(n)), df = n − 1, two-sided p (scipy.stats.ttest_rel)",
+    };
 
     /// <summary>
     /// The pair-level columns of <paramref name="pairs"/> (permutation test, cluster bootstrap, top-N stability on the
@@ -109,11 +132,11 @@ public sealed partial class DetectionCatalog
             _context.CreateRandom(options.PermutationStream), _context.CreateRandom(options.BootstrapStream));
     }
 
-    private JsonObject PairInferenceRecord(PairLevelStatistics pairLevel, PairInferenceOptions options) => new()
+    private JsonObject PairInferenceRecord(PairLevelStatistics? pairLevel, PairInferenceOptions options) => new()
     {
         ["resamples"] = options.Resamples, ["stability_top"] = options.StabilityTop, ["seed"] = _context.Seed,
         ["permutation_stream"] = options.PermutationStream, ["bootstrap_stream"] = options.BootstrapStream,
-        ["permutation_exact"] = pairLevel.Permutation?.Exact, ["permutations"] = pairLevel.Permutation?.Permutations,
+        ["permutation_exact"] = pairLevel?.Permutation?.Exact, ["permutations"] = pairLevel?.Permutation?.Permutations,
     };
 
     /// <summary>The per-pair counts a run streamed (pair_counts.npy, pair_tokens.npy), for the pair-level statistics.</summary>
@@ -159,7 +182,7 @@ public sealed partial class DetectionCatalog
             },
             ["tokenizer"] = new JsonObject { ["path"] = Path.GetFullPath(options.Tokenizer ?? model.Directory), ["sha256"] = inputs.Tokenizer },
             ["chat_template"] = new JsonObject { ["sha256"] = inputs.ChatTemplate, ["add_generation_prompt"] = false },
-            ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.PairsTotal,
+            ["dataset"] = new JsonObject { ["path"] = Path.GetFullPath(pairsPath), ["sha256"] = inputs.Dataset, ["pairs"] = result.DatasetPairs,
                 ["ignored_fields"] = new JsonObject(otherFields.Select(f => KeyValuePair.Create(f.Name, (JsonNode?)new JsonObject { ["first_line"] = f.FirstLine, ["rows"] = f.Rows }))) },
             ["settings"] = new JsonObject
             {

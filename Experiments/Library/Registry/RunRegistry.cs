@@ -137,6 +137,20 @@ public sealed class RunRegistry : IDisposable
         if (c.ExecuteNonQuery() != 1) throw new InvalidDataException($"{Path}: no cell '{key}'.");
     }
 
+    /// <summary>Copies one cell's status, metrics, artifacts, error and times from another registry of the same run (a slice's).</summary>
+    public void CopyCell(RunRegistry from, string key)
+    {
+        using var read = from.Command("SELECT status, metrics_json, artifacts_json, error, started_utc, finished_utc FROM cell WHERE key = $key", null);
+        read.Parameters.AddWithValue("$key", key);
+        using var r = read.ExecuteReader();
+        if (!r.Read()) throw new InvalidDataException($"{from.Path}: no cell '{key}'.");
+        using var c = Command("UPDATE cell SET status = $s, metrics_json = $m, artifacts_json = $a, error = $e, started_utc = $st, finished_utc = $f WHERE key = $key", null);
+        string[] names = ["$s", "$m", "$a", "$e", "$st", "$f"];
+        for (int i = 0; i < names.Length; i++) c.Parameters.AddWithValue(names[i], r.IsDBNull(i) ? DBNull.Value : r.GetString(i));
+        c.Parameters.AddWithValue("$key", key);
+        if (c.ExecuteNonQuery() != 1) throw new InvalidDataException($"{Path}: no cell '{key}'.");
+    }
+
     /// <summary>Records a failed cell with its error.</summary>
     public void MarkFailed(string key, string error)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SteerMoE.Research.Data.Files;
 using SteerMoE.Research.Data.Tables;
+using SteerMoE.Research.Detection.Sharding;
 using SteerMoE.Research.Registry;
 using SteerMoE.Research.Specs;
 
@@ -39,26 +40,32 @@ public static class ExperimentRunner
     /// <summary>
     /// Runs (or resumes) the experiment into <paramref name="runDirectory"/>; returns the registry's cells.
     /// <paramref name="log"/> gets one line as each cell starts; the cells done so far go to <paramref name="progress"/>
-    /// when given, else to the log with the time left.
+    /// when given, else to the log with the time left. With <paramref name="slice"/> (`--cells I/N`) only that contiguous
+    /// slice of the cells (in <see cref="ExperimentCell.Enumerate"/> order) runs, recorded in its own registry
+    /// RUN/cells.shards/I-of-N (a SQLite file per process: slices may run at once on several machines over a shared
+    /// folder); <see cref="MergeCells"/> gathers them into RUN/registry.sqlite.
     /// </summary>
     public static IReadOnlyList<CellRecord> Run(SteerMoEContext context, ExperimentSpec spec, string runDirectory,
-        IExperimentExecutor executor, Action<string>? log = null, Action<RunProgress>? progress = null)
+        IExperimentExecutor executor, Action<string>? log = null, Action<RunProgress>? progress = null, Shard? slice = null)
     {
         var cells = ExperimentCell.Enumerate(spec);
-        using var registry = RunRegistry.Open(runDirectory);
+        string registryDirectory = slice is { } s ? CellShardDirectory(runDirectory, s) : runDirectory;
+        using var registry = RunRegistry.Open(registryDirectory);
         registry.Begin(spec, cells, HashInputs(spec), CodeCommit());
         var run = new ExperimentRun(spec, runDirectory, context, registry);
         executor.Prepare(run);
         foreach (var cell in cells) executor.Validate(cell, run);
 
+        var mine = SliceKeys(cells, slice);
         var done = registry.Cells().Where(c => c.Status == CellStatus.Done).Select(c => c.Key).ToHashSet();
-        log?.Invoke($"{spec.Name}: {cells.Count} cells, {done.Count} already done");
-        int todo = cells.Count - done.Count, started = 0;
+        done.IntersectWith(mine);
+        log?.Invoke(slice is { } part ? $"{spec.Name}: cells {part} of {cells.Count}: {mine.Count} cells, {done.Count} already done" : $"{spec.Name}: {cells.Count} cells, {done.Count} already done");
+        int todo = mine.Count - done.Count, started = 0;
         var clock = Stopwatch.StartNew();
         progress?.Invoke(new RunProgress(RunProgress.Cells, 0, todo, "cells", spec.Name));
         foreach (var cell in cells)
         {
-            if (done.Contains(cell.Key)) continue;
+            if (done.Contains(cell.Key) || !mine.Contains(cell.Key)) continue;
             started++;
             log?.Invoke($"cell {started}/{todo}: {cell.Key}");
             registry.MarkRunning(cell.Key);
@@ -70,13 +77,67 @@ public static class ExperimentRunner
             catch (Exception e)
             {
                 registry.MarkFailed(cell.Key, e.Message);
-                WriteResults(registry, runDirectory);
+                WriteResults(registry, registryDirectory);
                 throw;
             }
-            WriteResults(registry, runDirectory);
+            WriteResults(registry, registryDirectory);
             progress?.Invoke(new RunProgress(RunProgress.Cells, started, todo, "cells", spec.Name));
             double elapsed = clock.Elapsed.TotalSeconds, eta = elapsed / started * (todo - started);
             if (progress is null) log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"done {started}/{todo} ({100.0 * started / todo:F0}%), {elapsed:F0} s elapsed, about {eta:F0} s to go: {cell.Key}"));
+        }
+        WriteResults(registry, registryDirectory);
+        return registry.Cells();
+    }
+
+    /// <summary>The registry folder of a slice of the cells: RUN/cells.shards/I-of-N (registry.sqlite, results.csv).</summary>
+    public static string CellShardDirectory(string runDirectory, Shard slice) => Path.Combine(runDirectory, "cells.shards", slice.FolderName);
+
+    // The keys of the slice's cells (every cell without a slice).
+    private static HashSet<string> SliceKeys(IReadOnlyList<ExperimentCell> cells, Shard? slice)
+    {
+        var (start, end) = slice?.Range(cells.Count) ?? (0, cells.Count);
+        return cells.Skip((int)start).Take((int)(end - start)).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Gathers the slices RUN/cells.shards/I-of-N (all N of them, one N) into RUN/registry.sqlite and writes RUN/results.csv
+    /// (docs/CONTRACTS.md §13): every slice must have been run with this spec and these inputs, and each of its cells be done;
+    /// errors name the slice and the cell. Cells are copied with their metrics, artifacts and times.
+    /// </summary>
+    public static IReadOnlyList<CellRecord> MergeCells(ExperimentSpec spec, string runDirectory)
+    {
+        var cells = ExperimentCell.Enumerate(spec);
+        string shardsDir = Path.Combine(runDirectory, "cells.shards");
+        var folders = Directory.Exists(shardsDir) ? Directory.GetDirectories(shardsDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray() : [];
+        if (folders.Length == 0) throw new DirectoryNotFoundException($"{shardsDir}: no slices of the cells (run experiment run SPEC --out {runDirectory} --cells I/N first).");
+        var slices = folders.Select(f =>
+        {
+            var parts = f!.Split("-of-");
+            try { return Shard.Parse(parts.Length == 2 ? $"{parts[0]}/{parts[1]}" : f, "--cells"); }
+            catch (FormatException) { throw new InvalidDataException($"{Path.Combine(shardsDir, f)}: not a slice folder (expected I-of-N)."); }
+        }).ToArray();
+        var splits = slices.Select(x => x.Count).Distinct().Order().ToArray();
+        if (splits.Length > 1)
+            throw new InvalidDataException($"{shardsDir}: holds slices of {string.Join(" and of ", splits)} cells shards; remove the folders of the split that is not wanted.");
+        int n = splits[0];
+        for (int i = 1; i <= n; i++)
+            if (!slices.Contains(new Shard(i, n))) throw new InvalidDataException($"{shardsDir}: missing slice {i}/{n} of the cells.");
+        var hashes = HashInputs(spec);
+        using var registry = RunRegistry.Open(runDirectory);
+        registry.Begin(spec, cells, hashes, CodeCommit());
+        foreach (var slice in slices.OrderBy(x => x.Index))
+        {
+            string dir = CellShardDirectory(runDirectory, slice);
+            using var part = RunRegistry.Open(dir);
+            part.Begin(spec, cells, hashes, CodeCommit());   // refuses a slice of another spec or of changed inputs
+            var recorded = part.Cells().ToDictionary(c => c.Key, StringComparer.Ordinal);
+            foreach (string key in SliceKeys(cells, slice))
+            {
+                var cell = recorded[key];
+                if (cell.Status != CellStatus.Done)
+                    throw new InvalidDataException($"{part.Path}: cell {key} is {cell.Status.ToString().ToLowerInvariant()}{(cell.Error is { } e ? $" ({e})" : "")}; rerun slice {slice} (experiment run --cells {slice}) before merging.");
+                registry.CopyCell(part, key);
+            }
         }
         WriteResults(registry, runDirectory);
         return registry.Cells();

@@ -21,6 +21,11 @@ public sealed record SteeringExecutorOptions
     public string? NeutralTextPath { get; init; }
     /// <summary>Where the model runs (detection and generation): the CPU engine or the CUDA backend (docs/CONTRACTS.md §9).</summary>
     public Inference.Models.EngineDevice Device { get; init; } = Inference.Models.EngineDevice.Cpu;
+    /// <summary>
+    /// Refuse to run detection in Prepare: the run folder must already hold this spec's finished detection (a slice of
+    /// the cells, `--cells I/N`, runs beside other slices after the sharded detection).
+    /// </summary>
+    public bool RequireDetection { get; init; }
     /// <summary>Progress lines (prompts generated within a cell) when <see cref="Progress"/> is null; null: silent.</summary>
     public Action<string>? Log { get; init; }
     /// <summary>Progress of detection (pairs) and of generation (prompts of the baseline or a cell); null: lines to <see cref="Log"/>.</summary>
@@ -87,10 +92,8 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         _precision = PrecisionNames.Parse(spec.Precision);
         _settings = new GenerationSettings { MaxNewTokens = spec.MaxNewTokens, Precision = _precision };
         _batchSize = spec.BatchSize;
-        string pairsPath = PairsFile(run);
-        var pairs = PairedDataset.Read(pairsPath).ToList();
-        IReadOnlyList<PairedExample> detection = pairs;
-        bool heldOut = spec.Evaluation == null && benchmarks.Length == 0;
+        string pairsPath = PairsFile(spec, run.Directory);
+        var (detectionPairs, heldOutPairs) = DetectionPairs(spec, run.Directory, run.Context);
         if (spec.Evaluation != null) _prompts = GenerationPrompt.ReadJsonLines(spec.Resolve(spec.Evaluation));
         else if (benchmarks.Length > 0)
             _prompts = benchmarks.SelectMany(b =>
@@ -101,10 +104,8 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             }).ToArray();
         else
         {
-            var (d, e) = run.Context.Data.SplitHeldOut(pairs, spec.Holdout, Path.GetFileName(pairsPath));
-            detection = d;
-            _prompts = EvaluationPrompts.FromPairs(e, Path.GetFileName(pairsPath));
-            if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of {pairs.Count} pairs leaves no evaluation prompts.");
+            _prompts = EvaluationPrompts.FromPairs(heldOutPairs!, Path.GetFileName(pairsPath));
+            if (_prompts.Count == 0) throw new FormatException($"{spec.Source}: holdout: {spec.Holdout} of the pairs leaves no evaluation prompts.");
         }
         _generator = SteeredGenerator.Load(spec.Resolve(spec.Model), device: _options.Device);
         AtomicFile.WriteAllText(Path.Combine(run.Directory, InputsFile), JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -117,7 +118,8 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         var resources = new EvaluatorResources(_generator.Model, _precision)
         {
             JudgeModels = spec.Judges.ToDictionary(j => j.Key, j => spec.Resolve(j.Value), StringComparer.Ordinal),
-            CacheDirectory = Path.Combine(run.Directory, "judge-cache"),
+            // Beside the registry: RUN/judge-cache, or a slice's own (--cells: one process appends to each cache file).
+            CacheDirectory = Path.Combine(Path.GetDirectoryName(run.Registry.Path)!, "judge-cache"),
         };
         var evaluators = new Dictionary<string, IEvaluator>(StringComparer.Ordinal);
         IEvaluator Evaluator(string id) => evaluators.TryGetValue(id, out var e) ? e : evaluators[id] = _options.Evaluators.Create(id, resources);
@@ -136,16 +138,14 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
         // Detection's collector on the detection pairs (a held-out split is written out first). A later invocation reuses
         // its counts.csv only when the fingerprint of what was counted (model files, pairs, precision) is the same: a run
         // replaced before any cell started (a corrected spec) may have counted other pairs.
-        string detectionDir = Path.Combine(run.Directory, "detection");
+        string detectionDir = DetectionDirectory(run.Directory);
         string countsPath = Path.Combine(detectionDir, DetectionCatalog.CountsFileName);
-        string detectionPairs = pairsPath;
-        if (heldOut)
-        {
-            detectionPairs = Path.Combine(run.Directory, "detection.pairs.jsonl");
-            PairedDataset.Write(detectionPairs, detection);
-        }
-        string fingerprintPath = Path.Combine(detectionDir, "fingerprint.txt");
+        string fingerprintPath = Path.Combine(detectionDir, DetectionFingerprintFile);
         string fingerprint = DetectionFingerprint(spec.Resolve(spec.Model), detectionPairs, spec.Precision);
+        bool reusable = File.Exists(countsPath) && File.Exists(fingerprintPath) && File.ReadAllText(fingerprintPath) == fingerprint;
+        // A slice of the cells (--cells I/N) runs beside other slices: detection was run once before them (sharded, merged).
+        if (_options.RequireDetection && !reusable)
+            throw new InvalidDataException($"{detectionDir}: holds no finished detection of this spec's inputs; run `experiment detect SPEC --out {run.Directory} --shard I/N` for every shard and `--merge-shards N` before the cells (the Slurm scripts do).");
         if (Directory.Exists(detectionDir) && (!File.Exists(fingerprintPath) || File.ReadAllText(fingerprintPath) != fingerprint))
             Directory.Delete(detectionDir, recursive: true);
         if (!File.Exists(countsPath))
@@ -157,9 +157,7 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
                 new Detection.Collection.CollectionOptions
                 {
                     Precision = _precision, Resume = resume, Device = _options.Device,
-                    Progress = _options.Progress is { } report
-                        ? p => report(new RunProgress(RunProgress.Detection, p.PairsDone, p.PairsTotal, "pairs", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.TokensPerSecond:F0} tok/s")))
-                        : null,
+                    Progress = _options.Progress is { } report ? p => report(DetectionProgress(p)) : null,
                 });
         }
         // Detection's ranking (every statistic, fisher_q included, docs/CONTRACTS.md §5.4/§6), read back as Steering's ranking.
@@ -279,13 +277,70 @@ public sealed class SteeringExperimentExecutor(SteeringExecutorOptions? options 
             FileHash.HashModelFiles(model).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key} {h.Value}")
                 .Append($"pairs {FileHash.Sha256(pairs)}").Append($"precision {precision}"))));
 
-    /// <summary>The detection pairs file: the spec's pairs, or (pairs: {from: ...}) the pairs built from the source dataset into the run folder once.</summary>
-    private static string PairsFile(ExperimentRun run)
+    /// <summary>The run's detection folder (counts.csv, ranking.csv, per-pair counts, fingerprint.txt).</summary>
+    public static string DetectionDirectory(string runDirectory) => Path.Combine(runDirectory, "detection");
+
+    // Names what was counted in the detection folder (model files, pairs, precision): a later invocation reuses it only when equal.
+    private const string DetectionFingerprintFile = "fingerprint.txt";
+
+    /// <summary>
+    /// The pairs detection counts and, when the spec holds prompts out of them for evaluation (no evaluation file, no
+    /// benchmarks), the held-out pairs: the detection part of the split is written to RUN/detection.pairs.jsonl.
+    /// Deterministic (the context's stream <c>held-out-split/{file name}</c>), so every process of a run writes the same file.
+    /// </summary>
+    internal static (string Path, IReadOnlyList<PairedExample>? HeldOut) DetectionPairs(ExperimentSpec spec, string runDirectory, SteerMoEContext context)
     {
-        var spec = run.Spec;
+        string pairsPath = PairsFile(spec, runDirectory);
+        if (spec.Evaluation != null || spec.Benchmarks.Count > 0) return (pairsPath, null);
+        var (detection, heldOut) = context.Data.SplitHeldOut(PairedDataset.Read(pairsPath).ToList(), spec.Holdout, Path.GetFileName(pairsPath));
+        string detectionPairs = Path.Combine(runDirectory, "detection.pairs.jsonl");
+        PairedDataset.Write(detectionPairs, detection);
+        return (detectionPairs, heldOut);
+    }
+
+    /// <summary>
+    /// Counts shard <paramref name="shard"/> of the spec's detection pairs into RUN/detection.shards/I-of-N (docs/CONTRACTS.md
+    /// §13), with the settings Prepare's detection uses; resumes the shard's own checkpoint (a requeued job).
+    /// </summary>
+    internal static Catalogs.DetectionRun DetectShard(ExperimentSpec spec, string runDirectory, SteerMoEContext context, Detection.Sharding.Shard shard,
+        Inference.Models.EngineDevice device, Action<RunProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        string dir = Path.Combine(DetectionShardsDirectory(runDirectory), shard.FolderName);
+        if (File.Exists(Path.Combine(dir, DetectionCatalog.RunFileName)) && !File.Exists(Path.Combine(dir, "checkpoint.json")))
+            Directory.Delete(dir, recursive: true);   // an earlier, finished count of this shard: counted again (its inputs may have changed)
+        var (pairs, _) = DetectionPairs(spec, runDirectory, context);
+        return context.Detection.Collect(spec.Resolve(spec.Model), pairs, dir, new Detection.Collection.CollectionOptions
+        {
+            Precision = PrecisionNames.Parse(spec.Precision), Resume = true, Device = device, Shard = shard, Cancellation = cancellation,
+            Progress = progress is { } report ? p => report(DetectionProgress(p)) : null,
+        });
+    }
+
+    // The collector's progress as the run's detection stage.
+    private static RunProgress DetectionProgress(Detection.Collection.CollectionProgress p) =>
+        new(RunProgress.Detection, p.PairsDone, p.PairsTotal, "pairs", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.TokensPerSecond:F0} tok/s"));
+
+    /// <summary>Merges the <paramref name="shards"/> detection shards of RUN/detection.shards into RUN/detection, where the cells reuse it.</summary>
+    internal static Catalogs.MergedDetectionRun MergeDetectionShards(ExperimentSpec spec, string runDirectory, SteerMoEContext context, int shards)
+    {
+        if (shards < 1) throw new ArgumentException($"--merge-shards: {shards}; expected the number of detection shards (≥ 1).");
+        var dirs = Enumerable.Range(1, shards).Select(i => Path.Combine(DetectionShardsDirectory(runDirectory), new Detection.Sharding.Shard(i, shards).FolderName)).ToArray();
+        var (pairs, _) = DetectionPairs(spec, runDirectory, context);
+        string detectionDir = DetectionDirectory(runDirectory);
+        var merged = context.Detection.Merge(dirs, detectionDir, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(detectionDir, DetectionFingerprintFile), DetectionFingerprint(spec.Resolve(spec.Model), pairs, spec.Precision));
+        return merged;
+    }
+
+    /// <summary>Where a run's detection shards are counted: RUN/detection.shards/I-of-N.</summary>
+    public static string DetectionShardsDirectory(string runDirectory) => Path.Combine(runDirectory, "detection.shards");
+
+    /// <summary>The detection pairs file: the spec's pairs, or (pairs: {from: ...}) the pairs built from the source dataset into the run folder once.</summary>
+    private static string PairsFile(ExperimentSpec spec, string runDirectory)
+    {
         string source = spec.ResolveData(spec.Pairs);
         if (spec.PairsFrom is not { } from) return source;
-        string built = Path.Combine(run.Directory, "pairs.jsonl");
+        string built = Path.Combine(runDirectory, "pairs.jsonl");
         if (File.Exists(built)) return built;
         var result = from.From == "squad" ? PairBuilders.FromSquad(source, from.Limit) : PairBuilders.FromBeaverTails(source, limit: from.Limit);
         if (result.Pairs.Count == 0) throw new FormatException($"{source}: pairs: no {from.From} pairs could be built ({result.RowsRead} rows read).");
