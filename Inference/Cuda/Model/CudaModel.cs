@@ -485,7 +485,7 @@ public sealed unsafe class CudaModel : IMoeEngine
     /// <summary>As <see cref="MoeModel.Generate"/>, with the KV cache on the GPU: greedy at temperature 0, else seeded sampling.</summary>
     public int[] Generate(IReadOnlyList<int> prompt, GenerationOptions options) => Sampling.Generate(this, prompt, options);
 
-    /// <summary>Frees the device memory (weights, scratch, stream, cuBLAS handle), and the CPU model when <see cref="Load(string)"/> loaded it.</summary>
+    /// <summary>Frees the device memory (weights, scratch, stream, cuBLAS handle), and the CPU model when <see cref="Load(string, LoadOptions?)"/> loaded it.</summary>
     public void Dispose()
     {
         _ws.Dispose();

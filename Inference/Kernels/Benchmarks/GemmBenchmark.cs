@@ -4,6 +4,9 @@ namespace SteerMoE.Research.Inference.Kernels.Benchmarks;
 
 /// <summary>One GEMM shape: W [Rows, Cols] (bf16, as the checkpoints store it) times <see cref="Tokens"/> token rows.</summary>
 /// <param name="Name">What the shape is in the model (e.g. "attention q/k/v/o").</param>
+/// <param name="Rows">Output features.</param>
+/// <param name="Cols">Input features.</param>
+/// <param name="Tokens">Token rows of x.</param>
 public sealed record GemmShape(string Name, int Rows, int Cols, int Tokens)
 {
     /// <summary>Floating-point operations of one product (a multiply and an add per term).</summary>
@@ -11,6 +14,7 @@ public sealed record GemmShape(string Name, int Rows, int Cols, int Tokens)
 }
 
 /// <summary>Timings of one shape; GFLOP/s are computed from the medians.</summary>
+/// <param name="Shape">The shape timed.</param>
 /// <param name="Exact">Our `exact` GEMM (fp32 accumulation, bf16 weights widened in the kernel).</param>
 /// <param name="Fast">Our `fast` entry point, conversions included (<see cref="MatMul.FastBackend"/>).</param>
 /// <param name="OneDnn">oneDNN's bf16 GEMM alone on activations already in bf16; null without libdnnl.</param>
@@ -40,6 +44,13 @@ public sealed record GemmAggregate(string Name, double Flops, double ExactSecond
 public sealed record FastDeviation(GemmShape Shape, double MaxAbs, double MaxAbsOverRms, double MedianRelative);
 
 /// <summary>Everything `steermoe bench` measures without a model, in one run.</summary>
+/// <param name="Machine">CPU model, cores, load average and runtime, as printed.</param>
+/// <param name="Threads">Worker threads.</param>
+/// <param name="Isa">The managed kernels' instruction set.</param>
+/// <param name="FastBackend">What runs `fast` on BF16 weights (<see cref="MatMul.FastBackend"/>).</param>
+/// <param name="Shapes">Timings per shape.</param>
+/// <param name="Aggregates">Sums over the GEMMs of one OLMoE layer.</param>
+/// <param name="Deviation">fast versus exact on random data.</param>
 /// <param name="FmaPeakGflops">Median of the FMA-peak runs.</param>
 /// <param name="FmaPeakBestGflops">Best FMA-peak run.</param>
 public sealed record KernelBenchmarkReport(

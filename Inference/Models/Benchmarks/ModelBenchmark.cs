@@ -44,6 +44,15 @@ public sealed record PhaseResult(string Name, int Batch, long TokensPerRun, doub
 public sealed record PrecisionResult(Precision Precision, IReadOnlyList<PhaseResult> Phases, long RoutedTopK);
 
 /// <summary>Everything a model benchmark measured, plus resident memory against checkpoint and KV cache bytes.</summary>
+/// <param name="Directory">The model folder.</param>
+/// <param name="Config">Its config.</param>
+/// <param name="Options">The sizes benchmarked.</param>
+/// <param name="Threads">Worker threads.</param>
+/// <param name="LoadSeconds">Wall time of <see cref="MoeModel.Load"/>.</param>
+/// <param name="Precisions">The phases measured per precision.</param>
+/// <param name="CheckpointBytes">Bytes of the folder's safetensors files.</param>
+/// <param name="KvCacheBytes">Capacity of the largest KV cache used.</param>
+/// <param name="PeakRssBytes">VmHWM before the bandwidth measurement.</param>
 /// <param name="Bandwidth">This machine's read bandwidth (GB/s, median and best; <see cref="MemoryBandwidth"/>), the limit of decode.</param>
 /// <param name="InterleavedBytes">Weight bytes the load copied into the interleaved decode layout (0: all memory-mapped as stored).</param>
 public sealed record ModelBenchmarkReport(
