@@ -48,7 +48,7 @@ public sealed class SteeredGenerator : IDisposable
         Model = model; Tokenizer = tokenizer; Template = template;
         _stopTokens = [.. model.Config.EosTokenIds];
         if (template?.SpecialTokens.GetValueOrDefault("eos_token") is string eos && tokenizer.TokenToId(eos) is int id) _stopTokens.Add(id);
-        Shape = new ModelShape(model.Config.LayerCount, model.Config.ExpertCount, model.Config.TopK);
+        Shape = new ModelShape(model.Config.LayerCount, model.Config.ExpertCount, model.Config.TopK, model.Config.DenseLayers.Length > 0 ? model.Config.DenseLayers : null);
     }
 
     /// <summary>The model (the CPU engine, or the CUDA backend when loaded with <see cref="EngineDevice.Cuda"/>).</summary>

@@ -3,13 +3,20 @@ using SteerMoE.Research.Inference.Kernels;
 
 namespace SteerMoE.Research.Inference.Layers;
 
+/// <summary>A causal self-attention block of a decoder layer: standard (<see cref="Attention"/>) or latent (<see cref="LatentAttention"/>).</summary>
+public interface ISelfAttention
+{
+    /// <summary>x [N, hidden] → y [N, hidden]; appends this block's cache rows to <paramref name="cache"/> layer <paramref name="layer"/>.</summary>
+    void Forward(ReadOnlySpan<float> x, Span<float> y, TokenLayout layout, KvCache cache, int layer, Precision precision);
+}
+
 /// <summary>
 /// Grouped-query causal self-attention: q/k/v projections (optional biases), optional q/k RMS norms (over the
 /// whole projection or per head: the norm's weight length decides), rotary embedding, an optional sliding
 /// window (a token sees itself and the window − 1 tokens before it), optional attention sinks (one extra
 /// softmax logit per head that takes probability mass and is dropped), and the output projection.
 /// </summary>
-public sealed class Attention
+public sealed class Attention : ISelfAttention
 {
     /// <summary>Assembles an attention block from its parts.</summary>
     public Attention(Linear q, Linear k, Linear v, Linear o, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,

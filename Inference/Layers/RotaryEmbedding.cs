@@ -16,11 +16,17 @@ public sealed class RotaryEmbedding
 
     /// <summary>Rotated dimensions per head.</summary>
     public int HeadDim { get; }
+    /// <summary>
+    /// Pairs are adjacent, (x_{2i}, x_{2i+1}) rotated by pos · invFreq_i (DeepSeek's rope, llama.cpp's "norm" type;
+    /// transformers' DeepSeek de-interleaves q and k first, then rotates half: the same dot products), instead of
+    /// (x_i, x_{i+D/2}).
+    /// </summary>
+    public bool AdjacentPairs { get; }
 
-    /// <summary>Builds the frequencies of a rope variant for a head size.</summary>
-    public RotaryEmbedding(RopeSettings rope, int headDim, int maxPositions)
+    /// <summary>Builds the frequencies of a rope variant for a head size (<paramref name="adjacentPairs"/>: see <see cref="AdjacentPairs"/>).</summary>
+    public RotaryEmbedding(RopeSettings rope, int headDim, int maxPositions, bool adjacentPairs = false)
     {
-        HeadDim = headDim;
+        HeadDim = headDim; AdjacentPairs = adjacentPairs;
         int half = headDim / 2;
         var basic = new double[half];
         for (int i = 0; i < half; i++) basic[i] = Math.Pow(rope.Theta, (float)(2 * i) / headDim);   // base^(2i/D), exponent in fp32 as torch
@@ -141,12 +147,20 @@ public sealed class RotaryEmbedding
             for (int h = 0; h < heads; h++)
             {
                 var v = x.Slice(r * width + h * HeadDim, HeadDim);
-                for (int i = 0; i < half; i++)
-                {
-                    float a = v[i], b = v[i + half];
-                    v[i] = a * cos[i] + (-b) * sin[i];
-                    v[i + half] = b * cos[i] + a * sin[i];
-                }
+                if (AdjacentPairs)
+                    for (int i = 0; i < half; i++)
+                    {
+                        float a = v[2 * i], b = v[2 * i + 1];
+                        v[2 * i] = a * cos[i] + (-b) * sin[i];
+                        v[2 * i + 1] = b * cos[i] + a * sin[i];
+                    }
+                else
+                    for (int i = 0; i < half; i++)
+                    {
+                        float a = v[i], b = v[i + half];
+                        v[i] = a * cos[i] + (-b) * sin[i];
+                        v[i + half] = b * cos[i] + a * sin[i];
+                    }
             }
         }
     }

@@ -18,8 +18,19 @@ public sealed record ModelConfig
     public required int VocabSize { get; init; }
     /// <summary>Model width (H).</summary>
     public required int HiddenSize { get; init; }
-    /// <summary>Decoder layers (every one has an MoE block; a dense model's MLP is one expert, top-1).</summary>
+    /// <summary>Decoder layers (L). Layer indices everywhere (counts, rankings, plans, figures) are decoder-layer indices.</summary>
     public required int LayerCount { get; init; }
+    /// <summary>
+    /// Decoder layers whose feed-forward block is a dense MLP, not an MoE block (DeepSeek's first_k_dense_replace
+    /// leading layers, Llama 4's non-MoE layers); ascending. They have no router: no routing events, no rows in
+    /// counts, rankings or figures, and a plan naming one is refused. Empty for the all-MoE architectures (and for
+    /// dense Llama, whose MLP is one routed expert).
+    /// </summary>
+    public int[] DenseLayers { get; init; } = [];
+    /// <summary>Intermediate size of the dense layers' MLP (0: no dense layers).</summary>
+    public int DenseIntermediateSize { get; init; }
+    /// <summary>Multi-head latent attention shapes (DeepSeek-V2/V3), or null for standard attention.</summary>
+    public LatentAttentionShape? LatentAttention { get; init; }
     /// <summary>Query heads.</summary>
     public required int HeadCount { get; init; }
     /// <summary>Key/value heads.</summary>
@@ -36,6 +47,12 @@ public sealed record ModelConfig
     public int SharedExpertIntermediateSize { get; init; }
     /// <summary>Renormalise the top-k probabilities to sum 1.</summary>
     public bool NormTopKProb { get; init; }
+    /// <summary>routed_scaling_factor: the routed experts' weights are multiplied by it (DeepSeek; 1 elsewhere).</summary>
+    public double RoutedScalingFactor { get; init; } = 1.0;
+    /// <summary>n_group: the experts form this many equal groups for group-limited routing (1: no groups).</summary>
+    public int ExpertGroups { get; init; } = 1;
+    /// <summary>topk_group: groups kept per token before the top-k (group-limited routing).</summary>
+    public int KeptExpertGroups { get; init; } = 1;
     /// <summary>Norm epsilon.</summary>
     public required double NormEps { get; init; }
     /// <summary>max_position_embeddings.</summary>
@@ -64,6 +81,16 @@ public sealed record ModelConfig
     /// (<see cref="Warnings"/>), not errors.
     /// </summary>
     public IReadOnlyList<string> UnreadFields { get; init; } = [];
+
+    /// <summary>Whether decoder layer <paramref name="layer"/> has an MoE block (not one of <see cref="DenseLayers"/>).</summary>
+    public bool IsMoeLayer(int layer) => layer >= 0 && layer < LayerCount && Array.BinarySearch(DenseLayers, layer) < 0;
+
+    /// <summary>The decoder-layer indices of the MoE layers, ascending.</summary>
+    public int[] MoeLayers => Enumerable.Range(0, LayerCount).Where(IsMoeLayer).ToArray();
+
+    /// <summary>Floats the KV cache keeps per token and layer for keys and for values (MLA: the compressed latent and
+    /// the rotated key part as one key row, no value row).</summary>
+    public (int Key, int Value) CacheWidths => LatentAttention is { } m ? (m.KvLoraRank + m.RopeHeadDim, 0) : (KeyValueHeadCount * HeadDim, KeyValueHeadCount * HeadDim);
 
     /// <summary>One line per unread field: "FILE: field 'x' is not read by ARCH ...".</summary>
     public IReadOnlyList<string> Warnings => UnreadFields
@@ -160,3 +187,15 @@ public sealed record ModelConfig
         return result;
     }
 }
+
+/// <summary>
+/// The shapes of multi-head latent attention (DeepSeek-V2/V3 config fields): queries directly (q_lora_rank null) or
+/// through a rank-<see cref="QLoraRank"/> bottleneck; keys and values from a shared compressed latent of
+/// <see cref="KvLoraRank"/> plus one rotated key part of <see cref="RopeHeadDim"/> shared by all heads.
+/// </summary>
+/// <param name="QLoraRank">q_lora_rank (null: q_proj straight from the hidden state).</param>
+/// <param name="KvLoraRank">kv_lora_rank: the compressed latent cached per token.</param>
+/// <param name="NopeHeadDim">qk_nope_head_dim: the per-head key/query part without rotary.</param>
+/// <param name="RopeHeadDim">qk_rope_head_dim: the rotated part (shared key, per-head query).</param>
+/// <param name="ValueHeadDim">v_head_dim.</param>
+public sealed record LatentAttentionShape(int? QLoraRank, int KvLoraRank, int NopeHeadDim, int RopeHeadDim, int ValueHeadDim);

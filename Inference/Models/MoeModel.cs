@@ -14,6 +14,11 @@ public sealed record LoadOptions
     /// (docs/CONTRACTS.md, "Precision modes"). Other architectures accept only fp32.
     /// </summary>
     public ExpertArithmetic ExpertArithmetic { get; init; } = ExpertArithmetic.Fp32;
+    /// <summary>
+    /// How multi-head latent attention (DeepSeek) computes from its compressed cache: decompressed (default, transformers'
+    /// formula) or with absorbed weights (docs/CONTRACTS.md §9). Other architectures ignore it.
+    /// </summary>
+    public LatentAttentionPath LatentAttention { get; init; } = LatentAttentionPath.Decompressed;
 }
 
 /// <summary>Options of one forward pass.</summary>
@@ -91,7 +96,7 @@ public sealed class MoeModel : IMoeEngine
         {
             var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize);
             var layers = new DecoderLayer[config.LayerCount];
-            for (int l = 0; l < layers.Length; l++) layers[l] = WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config);
+            for (int l = 0; l < layers.Length; l++) layers[l] = WithLatentPath(WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config), options);
             var norm = architecture.BuildNorm("model.norm", config, weights);
             // tie_word_embeddings (Llama-3.2-1B, Llama-Guard-3-1B): the checkpoint has no lm_head.weight and the output
             // projection is embed_tokens [V, H] itself; a stored lm_head.weight is used when present.
@@ -112,15 +117,24 @@ public sealed class MoeModel : IMoeEngine
     {
         var arithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32;
         if (arithmetic == ExpertArithmetic.Fp32) return layer;
-        if (layer.Moe.Experts is not ClampedSwiGluExperts experts)
+        if (layer.Moe?.Experts is not ClampedSwiGluExperts experts)
             throw new NotSupportedException($"{config.Source}: expert arithmetic '{arithmetic.Name()}' is implemented for gpt-oss experts only; {config.Architecture} runs its experts in fp32.");
-        var moe = layer.Moe;
+        var moe = layer.Moe!;
         return new DecoderLayer(layer.AttentionNorm, layer.Attention, layer.MoeNorm,
             new MoeBlock(moe.Router, moe.Routing, experts.WithArithmetic(arithmetic), moe.Shared));
     }
 
+    /// <summary>The layer with its latent attention computing by the requested path.</summary>
+    private static DecoderLayer WithLatentPath(DecoderLayer layer, LoadOptions? options)
+    {
+        var path = options?.LatentAttention ?? LatentAttentionPath.Decompressed;
+        if (layer.Attention is not LatentAttention latent || latent.Path == path) return layer;
+        return layer.Moe is { } moe ? new DecoderLayer(layer.AttentionNorm, latent.WithPath(path), layer.MoeNorm, moe)
+            : new DecoderLayer(layer.AttentionNorm, latent.WithPath(path), layer.MoeNorm, layer.DenseMlp!);
+    }
+
     /// <summary>An empty KV cache for <paramref name="sequences"/> batch rows.</summary>
-    public KvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.KeyValueHeadCount * Config.HeadDim);
+    public KvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.CacheWidths.Key, Config.CacheWidths.Value);
 
     /// <summary>"CPU" (the engine's <see cref="IMoeEngine.Description"/>).</summary>
     public string Description => "CPU";
@@ -164,7 +178,7 @@ public sealed class MoeModel : IMoeEngine
             layer.Attention.Forward(normed, block, layout, cache, l, options.Precision);
             for (int i = 0; i < x.Length; i++) x[i] += block[i];
             layer.MoeNorm.Apply(x, normed);
-            layer.Moe.Forward(normed, block, layout, l, options.Rewrite, options.Observer, options.Precision);
+            layer.FeedForward(normed, block, layout, l, options.Rewrite, options.Observer, options.Precision);
             for (int i = 0; i < x.Length; i++) x[i] += block[i];
         }
         cache.Advance(lengths);

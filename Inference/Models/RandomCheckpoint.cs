@@ -56,6 +56,33 @@ public static class RandomCheckpoint
             c["layer_types"] = new JsonArray(Enumerable.Range(0, 24).Select(l => (JsonNode)(l % 2 == 0 ? "sliding_attention" : "full_attention")).ToArray());
             return c;
         },
+        // DeepSeek-V2-Lite: MLA without the query bottleneck, 1 leading dense layer, 64 experts top-6 + 2 shared, softmax greedy.
+        ["deepseek-v2-lite"] = () => Config("""
+            {"architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2", "hidden_size": 2048, "num_hidden_layers": 27,
+             "num_attention_heads": 16, "num_key_value_heads": 16, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+             "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+             "kv_lora_rank": 512, "q_lora_rank": null, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+             "topk_method": "greedy", "n_group": 1, "topk_group": 1, "norm_topk_prob": false, "routed_scaling_factor": 1.0,
+             "scoring_func": "softmax", "aux_loss_alpha": 0.001, "seq_aux": true, "vocab_size": 102400, "rope_theta": 10000,
+             "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 0.707, "mscale_all_dim": 0.707,
+               "original_max_position_embeddings": 4096, "type": "yarn"},
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 163840, "tie_word_embeddings": false, "attention_bias": false,
+             "attention_dropout": 0.0, "hidden_act": "silu", "bos_token_id": 100000, "eos_token_id": 100001, "torch_dtype": "bfloat16"}
+            """),
+        // DeepSeek-V3 (also R1, Kimi K2's and Moonlight's layout): q_lora_rank 1536, 3 dense layers, 256 experts in 8 groups
+        // (4 kept), top-8, sigmoid with the selection bias, 1 shared expert. The hub's weights are fp8; these are bf16.
+        ["deepseek-v3"] = () => Config("""
+            {"architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61,
+             "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432, "moe_intermediate_size": 2048,
+             "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 3, "moe_layer_freq": 1,
+             "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+             "topk_method": "noaux_tc", "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 2.5,
+             "scoring_func": "sigmoid", "ep_size": 1, "num_nextn_predict_layers": 1, "vocab_size": 129280, "rope_theta": 10000,
+             "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0,
+               "original_max_position_embeddings": 4096, "type": "yarn"},
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 163840, "tie_word_embeddings": false, "attention_bias": false,
+             "attention_dropout": 0.0, "hidden_act": "silu", "bos_token_id": 0, "eos_token_id": 1, "torch_dtype": "bfloat16"}
+            """),
         // Llama-3.2-1B's shape, which Llama-Guard-3-1B is fine-tuned from: dense, tied lm_head, llama3 rope.
         ["llama-guard-3-1b"] = LlamaGuard3OneB,
         // The same config.json fields at toy widths (2 layers, H 64, 4 heads of 16, 2 KV heads, I 96, V 320): a dense
@@ -122,10 +149,22 @@ public static class RandomCheckpoint
             string p = $"model.layers.{layer}.";
             tensors.Add(Ones(p + "input_layernorm.weight", h));
             tensors.Add(Ones(p + "post_attention_layernorm.weight", h));
-            tensors.Add(Random(p + "self_attn.q_proj.weight", q, h));
-            tensors.Add(Random(p + "self_attn.k_proj.weight", kv, h));
-            tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
-            tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
+            if (parsed.LatentAttention is { } mla) AddLatentAttention(tensors, Random, Ones, p + "self_attn", parsed.HeadCount, h, mla);
+            else
+            {
+                tensors.Add(Random(p + "self_attn.q_proj.weight", q, h));
+                tensors.Add(Random(p + "self_attn.k_proj.weight", kv, h));
+                tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
+                tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
+            }
+            if (!parsed.IsMoeLayer(layer))
+            {
+                int dense = parsed.DenseIntermediateSize;
+                tensors.Add(Random(p + "mlp.gate_proj.weight", dense, h));
+                tensors.Add(Random(p + "mlp.up_proj.weight", dense, h));
+                tensors.Add(Random(p + "mlp.down_proj.weight", h, dense));
+                continue;
+            }
             switch (arch)
             {
                 case "OlmoeForCausalLM":
@@ -163,6 +202,18 @@ public static class RandomCheckpoint
                         tensors.Add(Random(p + $"mlp.experts.{n}_bias", e, rows));
                     }
                     break;
+                case "DeepseekV2ForCausalLM" or "DeepseekV3ForCausalLM":
+                    AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");
+                    tensors.Add(Random(p + "mlp.gate.weight", e, h));
+                    if (arch == "DeepseekV3ForCausalLM") tensors.Add(Random(p + "mlp.gate.e_score_correction_bias", e));
+                    if (parsed.SharedExpertIntermediateSize > 0)
+                    {
+                        int shared = parsed.SharedExpertIntermediateSize;
+                        tensors.Add(Random(p + "mlp.shared_experts.gate_proj.weight", shared, h));
+                        tensors.Add(Random(p + "mlp.shared_experts.up_proj.weight", shared, h));
+                        tensors.Add(Random(p + "mlp.shared_experts.down_proj.weight", h, shared));
+                    }
+                    break;
                 default:
                     throw new NotSupportedException($"make-random: {arch} has no random layout here; supported presets: {string.Join(", ", Presets.Keys)}.");
             }
@@ -170,6 +221,24 @@ public static class RandomCheckpoint
         File.WriteAllText(Path.Combine(directory, "config.json"), configText);
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, progress);
         return parsed;
+    }
+
+    /// <summary>DeepSeek's latent attention tensors "{prefix}.q_proj" or "q_a_proj"/"q_a_layernorm"/"q_b_proj", "kv_a_proj_with_mqa", "kv_a_layernorm", "kv_b_proj", "o_proj".</summary>
+    private static void AddLatentAttention(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, Func<string, long, TensorToWrite> ones,
+        string prefix, int heads, int h, LatentAttentionShape m)
+    {
+        int qd = m.NopeHeadDim + m.RopeHeadDim;
+        if (m.QLoraRank is { } rank)
+        {
+            tensors.Add(random(prefix + ".q_a_proj.weight", [rank, h]));
+            tensors.Add(ones(prefix + ".q_a_layernorm.weight", rank));
+            tensors.Add(random(prefix + ".q_b_proj.weight", [heads * qd, rank]));
+        }
+        else tensors.Add(random(prefix + ".q_proj.weight", [heads * qd, h]));
+        tensors.Add(random(prefix + ".kv_a_proj_with_mqa.weight", [m.KvLoraRank + m.RopeHeadDim, h]));
+        tensors.Add(ones(prefix + ".kv_a_layernorm.weight", m.KvLoraRank));
+        tensors.Add(random(prefix + ".kv_b_proj.weight", [heads * (m.NopeHeadDim + m.ValueHeadDim), m.KvLoraRank]));
+        tensors.Add(random(prefix + ".o_proj.weight", [h, heads * m.ValueHeadDim]));
     }
 
     private static void AddSwiGlu(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, string prefix, int experts, int h, int inter, string gate, string up, string down)

@@ -56,17 +56,22 @@ public sealed class SteeringMask
     /// Checks the mask against a model's shape: every layer exists, every expert exists, and no layer is
     /// left with fewer than k experts that may still be chosen. Throws with the offending layer and expert.
     /// </summary>
-    public void Validate(int layerCount, int expertCount, int topK, string source = "steering mask")
+    public void Validate(int layerCount, int expertCount, int topK, string source = "steering mask", IReadOnlyCollection<int>? denseLayers = null)
     {
         foreach (var (layer, sets) in _layers)
         {
             if (layer >= layerCount) throw new FormatException($"{source}: layer {layer} does not exist: the model has layers 0..{layerCount - 1}.");
+            if (denseLayers is not null && denseLayers.Contains(layer))
+                throw new FormatException($"{source}: layer {layer} is a dense layer (no router, no experts to steer); the model's MoE layers are {MoeLayerList(layerCount, denseLayers)}.");
             foreach (var e in sets.Activate.Concat(sets.Deactivate))
                 if (e.Expert >= expertCount) throw new FormatException($"{source}: layer {layer}: expert {e.Expert} does not exist: the model has experts 0..{expertCount - 1}.");
             if (sets.Activate.Count > topK) throw new FormatException($"{source}: layer {layer}: {sets.Activate.Count} experts to activate, but only k = {topK} are routed per token.");
             if (expertCount - sets.Deactivate.Count < topK) throw new FormatException($"{source}: layer {layer}: deactivating {sets.Deactivate.Count} of {expertCount} experts leaves fewer than k = {topK} to route to.");
         }
     }
+
+    private static string MoeLayerList(int layerCount, IReadOnlyCollection<int> dense) =>
+        string.Join(", ", Enumerable.Range(0, layerCount).Where(l => !dense.Contains(l)));
 
     /// <summary>Reads a PLAN.json (an object with a <c>layers</c> field) or a bare steering.json mapping.</summary>
     public static SteeringMask Load(string path)

@@ -72,10 +72,10 @@ public sealed class SteeringRewrite : IRouterRewrite
     /// Reads a PLAN.json (or bare steering.json) with its <c>log_softmax_scope</c> ("all-moe-layers", the default,
     /// or "steered-layers-only") and, when a model shape is given, validates the mask against it.
     /// </summary>
-    public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null)
+    public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null, IReadOnlyCollection<int>? denseLayers = null)
     {
         var mask = SteeringMask.Load(path);
-        if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path);
+        if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path, denseLayers);
         return new SteeringRewrite(mask, mask.Scope);
     }
 

@@ -42,7 +42,7 @@ public sealed class SteeringPlan
     /// layer, and no layer is left with fewer than k experts to route to. Throws naming the layer.
     /// </summary>
     public void Validate(ModelShape model, string source = "steering plan") =>
-        Mask.Validate(model.LayerCount, model.ExpertCount, model.TopK, source);
+        Mask.Validate(model.LayerCount, model.ExpertCount, model.TopK, source, model.DenseLayers);
 
     /// <summary>The PLAN.json text: one line per layer so that a plan stays readable.</summary>
     public string ToJson()

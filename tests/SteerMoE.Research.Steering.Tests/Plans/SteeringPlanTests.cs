@@ -131,7 +131,12 @@ public class SteeringPlanTests
         Assert.Equal(new ModelShape(32, 8, 2), ModelShape.FromModelFolder(dir));
         File.WriteAllText(Path.Combine(dir, "config.json"), "{\"num_hidden_layers\": 32, \"num_experts_per_tok\": 2}");
         var e = Assert.Throws<FormatException>(() => ModelShape.FromModelFolder(dir));
-        Assert.EndsWith("config.json: missing field 'num_experts' or 'num_local_experts' (not a Mixture-of-Experts config?).", e.Message);
+        Assert.EndsWith("config.json: missing field 'num_experts' or 'num_local_experts' or 'n_routed_experts' (not a Mixture-of-Experts config?).", e.Message);
+        // DeepSeek: n_routed_experts, and the first_k_dense_replace leading layers are dense.
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{\"num_hidden_layers\": 4, \"n_routed_experts\": 16, \"num_experts_per_tok\": 3, \"first_k_dense_replace\": 1}");
+        var deepseek = ModelShape.FromModelFolder(dir);
+        Assert.Equal((4, 16, 3), (deepseek.LayerCount, deepseek.ExpertCount, deepseek.TopK));
+        Assert.Equal([0], deepseek.DenseLayers!);
         Assert.Throws<FileNotFoundException>(() => ModelShape.FromModelFolder(Path.Combine(dir, "absent")));
     }
 

@@ -1,0 +1,80 @@
+using SteerMoE.Research.Data.Counts;
+using SteerMoE.Research.Inference.Models;
+using SteerMoE.Research.Inference.Routing;
+using SteerMoE.Research.Tests;
+
+namespace SteerMoE.Research.Experiments.Tests;
+
+/// <summary>
+/// Detection and steering end to end on the llama.cpp-parity random checkpoints, whose layer 0 is dense
+/// (first_k_dense_replace 1): counts and rankings have rows for the MoE layers only, a plan made from them steers
+/// (activated experts always routed, deactivated never), a plan naming the dense layer is refused, and the figures draw.
+/// </summary>
+public class InterleavedMoeEndToEndTests
+{
+    private static string Data => RepoPaths.Get("tests", "SteerMoE.Research.Detection.Tests", "Collection", "data");
+
+    [Theory]
+    [InlineData("deepseek_v2")]
+    [InlineData("deepseek_v3")]
+    public void DetectRankPlanSteerAndPlot(string arch)
+    {
+        string model = RepoPaths.LlamaCppFixture(arch), dir = RepoPaths.TempDir("interleaved-" + arch);
+        var detect = Cli.Run("detect", "--model", model, "--tokenizer", Data, "--pairs", Path.Combine(Data, "pairs.jsonl"), "--out", dir);
+        Assert.True(detect.ExitCode == 0, detect.Stderr);
+        var config = ModelConfig.Load(model);
+        var counts = CountTable.Load(Path.Combine(dir, "counts.csv"));
+        Assert.Equal([1, 2], counts.Layers);   // the dense layer 0 has no rows
+        Assert.Equal(config.MoeLayers.Length * config.ExpertCount, counts.Rows.Count);
+
+        string ranking = Path.Combine(dir, "ranking.csv");
+        var rank = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--resamples", "20", "--out", ranking);
+        Assert.True(rank.ExitCode == 0, rank.Stderr);
+        Assert.Equal([1, 2], CountTable.Load(ranking).Layers);
+
+        string planPath = Path.Combine(dir, "plan.json");
+        var plan = Cli.Run("plan", "--ranking", ranking, "--activate", "2", "--deactivate", "3", "--model", model, "--out", planPath);
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        var mask = SteeringMask.Load(planPath);
+        Assert.DoesNotContain(0, mask.Layers.Keys);
+
+        // Steering: every token routes to the activated experts and never to the deactivated ones.
+        using (var engine = MoeModel.Load(model))
+        {
+            var capture = new TopKCapture();
+            var batch = new[] { Enumerable.Range(2, 12).ToArray(), Enumerable.Range(40, 9).ToArray() };
+            engine.Forward(batch, new ForwardOptions { Rewrite = SteeringRewrite.Load(planPath, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers), Observer = capture });
+            Assert.DoesNotContain(0, capture.TopK.Keys);
+            foreach (var (layer, sets) in mask.Layers)
+            {
+                var topK = capture.TopK[layer];
+                for (int t = 0; t < topK.Length / config.TopK; t++)
+                {
+                    var chosen = topK.AsSpan(t * config.TopK, config.TopK).ToArray();
+                    foreach (var e in sets.Activate) Assert.Contains(e.Expert, chosen);
+                    foreach (var e in sets.Deactivate) Assert.DoesNotContain(e.Expert, chosen);
+                }
+            }
+        }
+        var trace = Cli.Run("trace", "--model", model, "--inputs", Path.Combine(model, "reference.safetensors"), "--plan", planPath, "--out", Path.Combine(dir, "steered.safetensors"));
+        Assert.True(trace.ExitCode == 0, trace.Stderr);
+
+        string dense = Path.Combine(dir, "dense-plan.json");
+        File.WriteAllText(dense, """{"format": "steermoe-plan/1", "layers": {"0": {"activate": [1], "deactivate": []}}}""");
+        var refused = Cli.Run("trace", "--model", model, "--inputs", Path.Combine(model, "reference.safetensors"), "--plan", dense, "--out", Path.Combine(dir, "x.safetensors"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("layer 0 is a dense layer (no router, no experts to steer); the model's MoE layers are 1, 2", refused.Stderr);
+
+        var plot = Cli.Run("plot", "--counts", Path.Combine(dir, "counts.csv"), "--plan", planPath, "--top", "5", "--out", Path.Combine(dir, "figures"));
+        Assert.True(plot.ExitCode == 0, plot.Stderr);
+        string svg = string.Join("\n", Directory.GetFiles(Path.Combine(dir, "figures"), "*.svg").Select(File.ReadAllText));
+        Assert.Contains("2 MoE layers", svg);
+    }
+}
+
+/// <summary>Keeps each layer's top-k [N, k] of one forward pass.</summary>
+internal sealed class TopKCapture : IRoutingObserver
+{
+    public Dictionary<int, int[]> TopK { get; } = new();
+    public void OnRouting(in RoutingBatch batch) => TopK[batch.Layer] = batch.TopKIndex.ToArray();
+}
