@@ -27,14 +27,13 @@ public sealed class DeepseekV3Architecture : IArchitecture
         string scoring = r.String("scoring_func") ?? "sigmoid";
         if (scoring != "sigmoid")
             throw new NotSupportedException($"{r.Source}: field 'scoring_func': '{scoring}' is not supported for {Name}; expected sigmoid.");
-        return DeepseekConfig.Read(r, c);
+        return DeepseekMoeLayout.ReadLatent(r, DeepseekMoeLayout.Read(r, c));
     }
 
     /// <inheritdoc />
     public INorm BuildNorm(string prefix, ModelConfig c, Checkpoint w) => LayerParts.Rms(w, prefix, c.HiddenSize, c.NormEps);
 
     /// <inheritdoc />
-    public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w) => DeepseekConfig.Layer(this, l, c, w,
-        () => new BiasedSigmoidRouting(c.TopK, w.Floats($"model.layers.{l}.mlp.gate.e_score_correction_bias", c.ExpertCount),
-            c.ExpertGroups, c.KeptExpertGroups, c.NormTopKProb, (float)c.RoutedScalingFactor));
+    public DecoderLayer BuildLayer(int l, ModelConfig c, Checkpoint w) =>
+        DeepseekMoeLayout.Layer(this, l, c, w, LayerParts.LatentSelfAttention(w, c, l), () => DeepseekMoeLayout.SigmoidRouting(l, c, w));
 }

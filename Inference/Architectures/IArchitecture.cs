@@ -29,7 +29,7 @@ public static class ArchitectureRegistry
     [
         new OlmoeArchitecture(), new MixtralArchitecture(), new Qwen2MoeArchitecture(),
         new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(), new LlamaArchitecture(),
-        new DeepseekV2Architecture(), new DeepseekV3Architecture(),
+        new DeepseekV2Architecture(), new DeepseekV3Architecture(), new Glm4MoeArchitecture(),
     ];
 
     /// <summary>The supported class names.</summary>

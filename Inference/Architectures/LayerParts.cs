@@ -31,7 +31,7 @@ public static class LayerParts
         return new Attention(
             Linear(w, p + ".q_proj", q, h, qkvBias), Linear(w, p + ".k_proj", kv, h, qkvBias), Linear(w, p + ".v_proj", kv, h, qkvBias),
             Linear(w, p + ".o_proj", h, q, outBias), c.HeadCount, c.KeyValueHeadCount, c.HeadDim,
-            new RotaryEmbedding(c.Rope, c.HeadDim, c.MaxPositions), qNorm, kNorm, c.SlidingWindows[layer],
+            new RotaryEmbedding(c.Rope, c.RotaryDims > 0 ? c.RotaryDims : c.HeadDim, c.MaxPositions), qNorm, kNorm, c.SlidingWindows[layer],
             sinks ? w.Floats(p + ".sinks", c.HeadCount) : null);
     }
 

@@ -41,7 +41,7 @@ public sealed class Attention : ISelfAttention
     public int KvHeads { get; }
     /// <summary>Dimension of one head.</summary>
     public int HeadDim { get; }
-    /// <summary>Rotary embedding applied to q and k after their norms.</summary>
+    /// <summary>Rotary embedding applied to q and k after their norms, to the first Rotary.HeadDim dimensions of each head.</summary>
     public RotaryEmbedding Rotary { get; }
     /// <summary>Optional norm of the queries (per head or over all heads, as the architecture says).</summary>
     public INorm? QNorm { get; }
@@ -64,8 +64,8 @@ public sealed class Attention : ISelfAttention
         V.Apply(x, v, n, precision);
         QNorm?.Apply(q, q);
         KNorm?.Apply(k, k);
-        Rotary.Apply(q, Heads, layout.Position, layout.MaxLength);
-        Rotary.Apply(k, KvHeads, layout.Position, layout.MaxLength);
+        Rotary.Apply(q, Heads, layout.Position, layout.MaxLength, HeadDim);   // the rotary may cover part of each head
+        Rotary.Apply(k, KvHeads, layout.Position, layout.MaxLength, HeadDim);
         for (int r = 0; r < n; r++)
         {
             int s = layout.Sequence[r], p = layout.Position[r];

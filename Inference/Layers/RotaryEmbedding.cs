@@ -134,19 +134,21 @@ public sealed class RotaryEmbedding
     }
 
     /// <summary>
-    /// Rotates x [n, heads · HeadDim] in place; row r has position positions[r]. <paramref name="sequenceLength"/>
+    /// Rotates x [n, heads · stride] in place, the first HeadDim floats of each head (stride: the head size, HeadDim
+    /// unless <paramref name="headStride"/> says more: partial rotary, GLM-4.5); row r has position positions[r]. <paramref name="sequenceLength"/>
     /// (the largest position + 1 in the call) selects long-rope's short or long factors.
     /// </summary>
-    public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength)
+    public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength, int headStride = 0)
     {
-        int half = HeadDim / 2, width = heads * HeadDim;
+        int stride = headStride > 0 ? headStride : HeadDim;
+        int half = HeadDim / 2, width = heads * stride;
         Span<float> cos = stackalloc float[half], sin = stackalloc float[half];
         for (int r = 0; r < positions.Length; r++)
         {
             CosSin(positions[r], sequenceLength, cos, sin);
             for (int h = 0; h < heads; h++)
             {
-                var v = x.Slice(r * width + h * HeadDim, HeadDim);
+                var v = x.Slice(r * width + h * stride, HeadDim);
                 if (AdjacentPairs)
                     for (int i = 0; i < half; i++)
                     {

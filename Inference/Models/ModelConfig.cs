@@ -65,6 +65,10 @@ public sealed record ModelConfig
     public int[] SlidingWindows { get; init; } = [];
     /// <summary>q/k/v (and for gpt-oss o) projections have biases.</summary>
     public bool AttentionBias { get; init; }
+    /// <summary>Rotated dimensions per head, from the start of the head (GLM-4.5: partial_rotary_factor × head_dim); 0: all of <see cref="HeadDim"/>.</summary>
+    public int RotaryDims { get; init; }
+    /// <summary>Per-head q/k RMSNorms before the rotary (GLM-4.5's use_qk_norm; OLMoE and Qwen3 build theirs unconditionally).</summary>
+    public bool QkNorm { get; init; }
     /// <summary>Phi-3.5 sparsemixer ε (router_jitter_noise).</summary>
     public double RouterJitter { get; init; }
     /// <summary>quantization_config.quant_method (e.g. "mxfp4"), or null.</summary>

@@ -83,6 +83,18 @@ public static class RandomCheckpoint
              "rms_norm_eps": 1e-06, "max_position_embeddings": 163840, "tie_word_embeddings": false, "attention_bias": false,
              "attention_dropout": 0.0, "hidden_act": "silu", "bos_token_id": 0, "eos_token_id": 1, "torch_dtype": "bfloat16"}
             """),
+        // GLM-4.5-Air: GQA 96 heads (8 KV) of 128 with q/k/v biases, half the head rotated, 1 dense layer, 128 experts
+        // top-8 + 1 shared, sigmoid with the selection bias (one group). Its multi-token-prediction layer is not written.
+        ["glm-4.5-air"] = () => Config("""
+            {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe", "hidden_size": 4096, "num_hidden_layers": 46,
+             "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128, "partial_rotary_factor": 0.5,
+             "attention_bias": true, "use_qk_norm": false, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+             "n_routed_experts": 128, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 1,
+             "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_nextn_predict_layers": 1,
+             "vocab_size": 151552, "rope_theta": 1000000, "rope_scaling": null, "rms_norm_eps": 1e-05,
+             "max_position_embeddings": 131072, "tie_word_embeddings": false, "attention_dropout": 0.0, "hidden_act": "silu",
+             "pad_token_id": 151329, "eos_token_id": [151329, 151336, 151338], "torch_dtype": "bfloat16"}
+            """),
         // Llama-3.2-1B's shape, which Llama-Guard-3-1B is fine-tuned from: dense, tied lm_head, llama3 rope.
         ["llama-guard-3-1b"] = LlamaGuard3OneB,
         // The same config.json fields at toy widths (2 layers, H 64, 4 heads of 16, 2 KV heads, I 96, V 320): a dense
@@ -157,6 +169,12 @@ public static class RandomCheckpoint
                 tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
                 tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
             }
+            if (arch == "Glm4MoeForCausalLM")
+            {
+                if (parsed.AttentionBias)
+                    foreach (var (n, len) in new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv) }) tensors.Add(Random(p + $"self_attn.{n}.bias", len));
+                if (parsed.QkNorm) { tensors.Add(Ones(p + "self_attn.q_norm.weight", parsed.HeadDim)); tensors.Add(Ones(p + "self_attn.k_norm.weight", parsed.HeadDim)); }
+            }
             if (!parsed.IsMoeLayer(layer))
             {
                 int dense = parsed.DenseIntermediateSize;
@@ -202,10 +220,10 @@ public static class RandomCheckpoint
                         tensors.Add(Random(p + $"mlp.experts.{n}_bias", e, rows));
                     }
                     break;
-                case "DeepseekV2ForCausalLM" or "DeepseekV3ForCausalLM":
+                case "DeepseekV2ForCausalLM" or "DeepseekV3ForCausalLM" or "Glm4MoeForCausalLM":
                     AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");
                     tensors.Add(Random(p + "mlp.gate.weight", e, h));
-                    if (arch == "DeepseekV3ForCausalLM") tensors.Add(Random(p + "mlp.gate.e_score_correction_bias", e));
+                    if (arch != "DeepseekV2ForCausalLM") tensors.Add(Random(p + "mlp.gate.e_score_correction_bias", e));
                     if (parsed.SharedExpertIntermediateSize > 0)
                     {
                         int shared = parsed.SharedExpertIntermediateSize;

@@ -17,6 +17,7 @@ public class InterleavedMoeEndToEndTests
     [Theory]
     [InlineData("deepseek_v2")]
     [InlineData("deepseek_v3")]
+    [InlineData("glm4_moe")]
     public void DetectRankPlanSteerAndPlot(string arch)
     {
         string model = RepoPaths.LlamaCppFixture(arch), dir = RepoPaths.TempDir("interleaved-" + arch);

@@ -122,6 +122,8 @@ internal static unsafe class WeightUpload
         // kernels yet: such models run on the CPU engine.
         if (layer.Attention is not Attention a)
             throw new NotSupportedException($"CUDA backend: {p}: attention {layer.Attention.GetType().Name} has no GPU kernel; run this model with --device cpu.");
+        if (a.Rotary.HeadDim != a.HeadDim)
+            throw new NotSupportedException($"CUDA backend: {p}: partial rotary ({a.Rotary.HeadDim} of {a.HeadDim} dimensions per head) has no GPU kernel; run with --device cpu.");
         if (layer.Moe is not { } moe)
             throw new NotSupportedException($"CUDA backend: {p} is a dense layer (no MoE block); interleaved dense/MoE models have no GPU path yet; run with --device cpu.");
         var attention = new DeviceAttention(Linear(a.Q, p + " q"), Linear(a.K, p + " k"), Linear(a.V, p + " v"), Linear(a.O, p + " o"),

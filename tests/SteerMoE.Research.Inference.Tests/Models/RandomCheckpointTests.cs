@@ -24,6 +24,7 @@ public class RandomCheckpointTests
     [InlineData("llama-guard-3-1b")]
     [InlineData("deepseek-v2-lite")]
     [InlineData("deepseek-v3")]
+    [InlineData("glm-4.5-air")]
     public void ShrunkPresetLoadsAndRuns(string preset)
     {
         var config = RandomCheckpoint.Presets[preset]();
@@ -42,6 +43,7 @@ public class RandomCheckpointTests
             config["n_routed_experts"] = 8; config["first_k_dense_replace"] = 1;
             if ((int)config["n_group"]! > 1) { config["n_group"] = 4; config["topk_group"] = 2; }
         }
+        if (config["partial_rotary_factor"] is not null) { config["head_dim"] = 16; config["n_routed_experts"] = 8; config["use_qk_norm"] = true; }
         string dir = RepoPaths.TempDir("random-" + preset);
         var written = RandomCheckpoint.Write(config, dir, layers: 2, seed: 3);
         Assert.Equal(2, written.LayerCount);
@@ -82,6 +84,9 @@ public class RandomCheckpointTests
         Assert.Equal([0, 1, 2], v3.DenseLayers);
         Assert.Equal(new LatentAttentionShape(1536, 512, 128, 64, 128), v3.LatentAttention);
         Assert.Equal((576, 0), v3.CacheWidths);   // the compressed cache: kv_lora_rank + rope floats per token and layer
+        var glm = ModelConfig.Parse(RandomCheckpoint.Presets["glm-4.5-air"]().ToJsonString(), "glm");
+        Assert.Equal((46, 128, 8, 4096, 96, 8, 128, 64), (glm.LayerCount, glm.ExpertCount, glm.TopK, glm.HiddenSize, glm.HeadCount, glm.KeyValueHeadCount, glm.HeadDim, glm.RotaryDims));
+        Assert.Equal([0], glm.DenseLayers);
         var mixtral = ModelConfig.Parse(RandomCheckpoint.Presets["mixtral-8x7b"]().ToJsonString(), "mixtral");
         Assert.Equal((32, 8, 2, 4096, 14336), (mixtral.LayerCount, mixtral.ExpertCount, mixtral.TopK, mixtral.HiddenSize, mixtral.ExpertIntermediateSize));
     }

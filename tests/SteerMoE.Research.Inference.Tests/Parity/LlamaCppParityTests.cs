@@ -21,7 +21,7 @@ public class LlamaCppParityTests(ITestOutputHelper output)
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3" })
+        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3", "glm4_moe" })
             foreach (int threads in new[] { 1, 2 }) data.Add(arch, threads);
         return data;
     }
