@@ -30,6 +30,7 @@ public static class ArchitectureRegistry
         new OlmoeArchitecture(), new MixtralArchitecture(), new Qwen2MoeArchitecture(),
         new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(), new LlamaArchitecture(),
         new DeepseekV2Architecture(), new DeepseekV3Architecture(), new Glm4MoeArchitecture(),
+        new GraniteMoeArchitecture(),
     ];
 
     /// <summary>The supported class names.</summary>

@@ -32,7 +32,7 @@ public static class LayerParts
             Linear(w, p + ".q_proj", q, h, qkvBias), Linear(w, p + ".k_proj", kv, h, qkvBias), Linear(w, p + ".v_proj", kv, h, qkvBias),
             Linear(w, p + ".o_proj", h, q, outBias), c.HeadCount, c.KeyValueHeadCount, c.HeadDim,
             new RotaryEmbedding(c.Rope, c.RotaryDims > 0 ? c.RotaryDims : c.HeadDim, c.MaxPositions), qNorm, kNorm, c.SlidingWindows[layer],
-            sinks ? w.Floats(p + ".sinks", c.HeadCount) : null);
+            sinks ? w.Floats(p + ".sinks", c.HeadCount) : null, c.AttentionMultiplier is { } m ? (float)m : null);
     }
 
     /// <summary>

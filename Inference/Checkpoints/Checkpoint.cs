@@ -133,6 +133,21 @@ public sealed unsafe class Checkpoint : IDisposable
             throw new InvalidDataException($"{t.Source}: tensor '{t.Name}' has dtype {SafetensorsFile.DTypeName(t.Type)}, but a weight must be F32, BF16 or F16.");
     }
 
+    /// <summary>
+    /// Rows [first, first + rows) of expert e of a 3-D tensor stored [E, totalRows, cols] (Granite's fused
+    /// input_linear [E, 2I, H]: gate rows then up rows; output_linear [E, H, I]) as a weight matrix [rows, cols] over the
+    /// mapped data, no copy.
+    /// </summary>
+    public WeightMatrix ExpertRows(string name, int expert, int experts, int totalRows, int cols, int first, int rows)
+    {
+        var t = Require(name, experts, totalRows, cols);
+        RequireFloat(t);
+        if (first < 0 || first + rows > totalRows) throw new ArgumentOutOfRangeException(nameof(first), $"{t.Source}: tensor '{name}': rows {first}..{first + rows - 1} of {totalRows}.");
+        int size = SafetensorsFile.ElementSize(t.Type);
+        byte* start = (byte*)Pointer(name) + ((long)expert * totalRows + first) * cols * size;
+        return new WeightMatrix(t.Type, start, rows, cols);
+    }
+
     private readonly List<Array> _derived = new();
 
     /// <summary>

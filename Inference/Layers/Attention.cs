@@ -20,12 +20,15 @@ public sealed class Attention : ISelfAttention
 {
     /// <summary>Assembles an attention block from its parts.</summary>
     public Attention(Linear q, Linear k, Linear v, Linear o, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,
-        INorm? qNorm = null, INorm? kNorm = null, int slidingWindow = 0, float[]? sinks = null)
+        INorm? qNorm = null, INorm? kNorm = null, int slidingWindow = 0, float[]? sinks = null, float? scale = null)
     {
         if (heads % kvHeads != 0) throw new ArgumentException($"attention: {heads} heads is not a multiple of {kvHeads} key/value heads.");
         Q = q; K = k; V = v; O = o; Heads = heads; KvHeads = kvHeads; HeadDim = headDim; Rotary = rotary;
-        QNorm = qNorm; KNorm = kNorm; SlidingWindow = slidingWindow; Sinks = sinks;
+        QNorm = qNorm; KNorm = kNorm; SlidingWindow = slidingWindow; Sinks = sinks; Scale = scale ?? 1f / MathF.Sqrt(headDim);
     }
+
+    /// <summary>The softmax scale: 1/√head_dim unless the architecture sets its own (Granite's attention_multiplier).</summary>
+    public float Scale { get; }
 
     /// <summary>Query projection: hidden -> heads x head_dim.</summary>
     public Linear Q { get; }
@@ -74,7 +77,7 @@ public sealed class Attention : ISelfAttention
             v.AsSpan(r * kvWidth, kvWidth).CopyTo(cache.Values(layer, s).AsSpan(p * kvWidth));
         }
         var context = new float[n * qWidth];   // [N, heads·D]
-        float scale = 1f / MathF.Sqrt(HeadDim);
+        float scale = Scale;
         int group = Heads / KvHeads;
         Parallelism.For(n * Heads, 4, (start, end) =>
         {

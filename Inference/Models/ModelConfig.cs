@@ -69,6 +69,14 @@ public sealed record ModelConfig
     public int RotaryDims { get; init; }
     /// <summary>Per-head q/k RMSNorms before the rotary (GLM-4.5's use_qk_norm; OLMoE and Qwen3 build theirs unconditionally).</summary>
     public bool QkNorm { get; init; }
+    /// <summary>The token embeddings are multiplied by it (Granite's embedding_multiplier; 1 elsewhere).</summary>
+    public double EmbeddingMultiplier { get; init; } = 1.0;
+    /// <summary>Each block's output is multiplied by it before it joins the residual stream (Granite's residual_multiplier).</summary>
+    public double ResidualMultiplier { get; init; } = 1.0;
+    /// <summary>The logits are divided by it (Granite's logits_scaling).</summary>
+    public double LogitsScaling { get; init; } = 1.0;
+    /// <summary>The attention softmax scale, replacing 1/√head_dim (Granite's attention_multiplier), or null.</summary>
+    public double? AttentionMultiplier { get; init; }
     /// <summary>Phi-3.5 sparsemixer ε (router_jitter_noise).</summary>
     public double RouterJitter { get; init; }
     /// <summary>quantization_config.quant_method (e.g. "mxfp4"), or null.</summary>

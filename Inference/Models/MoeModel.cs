@@ -171,24 +171,34 @@ public sealed class MoeModel : IMoeEngine
                 if ((uint)id >= (uint)vocab) throw new ArgumentException($"Forward: token id {id} is outside the vocabulary 0..{vocab - 1}.");
                 MatMul.WidenRow(_embedding, id, x.AsSpan(row++ * hidden, hidden));
             }
+        // Granite's multipliers (1 elsewhere, and then no operation at all: the other architectures' bits are untouched)
+        float embeddingScale = (float)Config.EmbeddingMultiplier, residualScale = (float)Config.ResidualMultiplier;
+        if (embeddingScale != 1f) for (int i = 0; i < x.Length; i++) x[i] *= embeddingScale;
         for (int l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
             layer.AttentionNorm.Apply(x, normed);
             layer.Attention.Forward(normed, block, layout, cache, l, options.Precision);
-            for (int i = 0; i < x.Length; i++) x[i] += block[i];
+            AddResidual(x, block, residualScale);
             layer.MoeNorm.Apply(x, normed);
             layer.FeedForward(normed, block, layout, l, options.Rewrite, options.Observer, options.Precision);
-            for (int i = 0; i < x.Length; i++) x[i] += block[i];
+            AddResidual(x, block, residualScale);
         }
         cache.Advance(lengths);
         _finalNorm.Apply(x, normed);
         float[]? logits = null;
+        float scaleLast = 1f;                             // the logits divisor still to apply to the last rows
         var last = new float[sequences.Count * vocab];   // [B, V]
         if (options.ReturnLogits)
         {
             logits = new float[(long)n * vocab];
             _lmHead.Apply(normed, logits, n, options.Precision);
+        }
+        if (Config.LogitsScaling != 1)
+        {
+            float divisor = (float)Config.LogitsScaling;
+            if (logits is not null) for (long i = 0; i < logits.LongLength; i++) logits[i] /= divisor;
+            else scaleLast = divisor;
         }
         var lastRows = layout.LastRows;
         if (logits is not null)
@@ -199,9 +209,17 @@ public sealed class MoeModel : IMoeEngine
             var output = new float[lastRows.Count * vocab];
             for (int i = 0; i < lastRows.Count; i++) normed.AsSpan(lastRows[i].Row * hidden, hidden).CopyTo(gathered.AsSpan(i * hidden));
             _lmHead.Apply(gathered, output, lastRows.Count, options.Precision);
+            if (scaleLast != 1f) for (int i = 0; i < output.Length; i++) output[i] /= scaleLast;
             for (int i = 0; i < lastRows.Count; i++) output.AsSpan(i * vocab, vocab).CopyTo(last.AsSpan(lastRows[i].Sequence * vocab));
         }
         return new ForwardResult(logits, last, layout, vocab);
+    }
+
+    /// <summary>x += block · scale (scale 1: a plain sum).</summary>
+    private static void AddResidual(float[] x, float[] block, float scale)
+    {
+        if (scale == 1f) for (int i = 0; i < x.Length; i++) x[i] += block[i];
+        else for (int i = 0; i < x.Length; i++) x[i] += block[i] * scale;
     }
 
     /// <summary>

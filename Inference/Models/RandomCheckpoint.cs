@@ -95,6 +95,16 @@ public static class RandomCheckpoint
              "max_position_embeddings": 131072, "tie_word_embeddings": false, "attention_dropout": 0.0, "hidden_act": "silu",
              "pad_token_id": 151329, "eos_token_id": [151329, 151336, 151338], "torch_dtype": "bfloat16"}
             """),
+        // IBM granite-3.1-3b-a800m: 40 experts top-8 of width 512, tied embeddings, Granite's four multipliers.
+        ["granite-moe"] = () => Config("""
+            {"architectures": ["GraniteMoeForCausalLM"], "model_type": "granitemoe", "hidden_size": 1536, "num_hidden_layers": 32,
+             "num_attention_heads": 24, "num_key_value_heads": 8, "intermediate_size": 512, "num_local_experts": 40,
+             "num_experts_per_tok": 8, "vocab_size": 49155, "embedding_multiplier": 12.0, "attention_multiplier": 0.015625,
+             "residual_multiplier": 0.22, "logits_scaling": 6.0, "rope_theta": 10000000.0, "rope_scaling": null,
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 131072, "tie_word_embeddings": true, "attention_bias": false,
+             "attention_dropout": 0.1, "hidden_act": "silu", "output_router_logits": false, "router_aux_loss_coef": 0.001,
+             "bos_token_id": 0, "eos_token_id": 0, "pad_token_id": 0, "torch_dtype": "bfloat16"}
+            """),
         // Llama-3.2-1B's shape, which Llama-Guard-3-1B is fine-tuned from: dense, tied lm_head, llama3 rope.
         ["llama-guard-3-1b"] = LlamaGuard3OneB,
         // The same config.json fields at toy widths (2 layers, H 64, 4 heads of 16, 2 KV heads, I 96, V 320): a dense
@@ -219,6 +229,13 @@ public static class RandomCheckpoint
                         tensors.Add(new TensorToWrite(p + $"mlp.experts.{n}_scales", DType.U8, [e, rows, cols / 32], null, RandomBytes((long)e * rows * cols / 32, 118, 122, stream++)));
                         tensors.Add(Random(p + $"mlp.experts.{n}_bias", e, rows));
                     }
+                    break;
+                case "GraniteMoeForCausalLM":
+                    if (parsed.AttentionBias)
+                        foreach (var (n, len) in new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv), ("o_proj", h) }) tensors.Add(Random(p + $"self_attn.{n}.bias", len));
+                    tensors.Add(Random(p + "block_sparse_moe.router.layer.weight", e, h));
+                    tensors.Add(Random(p + "block_sparse_moe.input_linear.weight", e, 2 * inter, h));
+                    tensors.Add(Random(p + "block_sparse_moe.output_linear.weight", e, h, inter));
                     break;
                 case "DeepseekV2ForCausalLM" or "DeepseekV3ForCausalLM" or "Glm4MoeForCausalLM":
                     AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");

@@ -18,6 +18,7 @@ public class InterleavedMoeEndToEndTests
     [InlineData("deepseek_v2")]
     [InlineData("deepseek_v3")]
     [InlineData("glm4_moe")]
+    [InlineData("granitemoe")]
     public void DetectRankPlanSteerAndPlot(string arch)
     {
         string model = RepoPaths.LlamaCppFixture(arch), dir = RepoPaths.TempDir("interleaved-" + arch);
@@ -25,19 +26,20 @@ public class InterleavedMoeEndToEndTests
         Assert.True(detect.ExitCode == 0, detect.Stderr);
         var config = ModelConfig.Load(model);
         var counts = CountTable.Load(Path.Combine(dir, "counts.csv"));
-        Assert.Equal([1, 2], counts.Layers);   // the dense layer 0 has no rows
+        Assert.Equal(config.MoeLayers, counts.Layers);   // a dense layer 0 has no rows
+        Assert.Equal(arch != "granitemoe", !config.IsMoeLayer(0));
         Assert.Equal(config.MoeLayers.Length * config.ExpertCount, counts.Rows.Count);
 
         string ranking = Path.Combine(dir, "ranking.csv");
         var rank = Cli.Run("rank", "--counts", Path.Combine(dir, "counts.csv"), "--pair-counts", Path.Combine(dir, "pair_counts.npy"), "--resamples", "20", "--out", ranking);
         Assert.True(rank.ExitCode == 0, rank.Stderr);
-        Assert.Equal([1, 2], CountTable.Load(ranking).Layers);
+        Assert.Equal(config.MoeLayers, CountTable.Load(ranking).Layers);
 
         string planPath = Path.Combine(dir, "plan.json");
         var plan = Cli.Run("plan", "--ranking", ranking, "--activate", "2", "--deactivate", "3", "--model", model, "--out", planPath);
         Assert.True(plan.ExitCode == 0, plan.Stderr);
         var mask = SteeringMask.Load(planPath);
-        Assert.DoesNotContain(0, mask.Layers.Keys);
+        Assert.All(mask.Layers.Keys, l => Assert.True(config.IsMoeLayer(l)));
 
         // Steering: every token routes to the activated experts and never to the deactivated ones.
         using (var engine = MoeModel.Load(model))
@@ -45,7 +47,7 @@ public class InterleavedMoeEndToEndTests
             var capture = new TopKCapture();
             var batch = new[] { Enumerable.Range(2, 12).ToArray(), Enumerable.Range(40, 9).ToArray() };
             engine.Forward(batch, new ForwardOptions { Rewrite = SteeringRewrite.Load(planPath, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers), Observer = capture });
-            Assert.DoesNotContain(0, capture.TopK.Keys);
+            Assert.Equal(config.MoeLayers, capture.TopK.Keys.Order().ToArray());
             foreach (var (layer, sets) in mask.Layers)
             {
                 var topK = capture.TopK[layer];
@@ -60,16 +62,18 @@ public class InterleavedMoeEndToEndTests
         var trace = Cli.Run("trace", "--model", model, "--inputs", Path.Combine(model, "reference.safetensors"), "--plan", planPath, "--out", Path.Combine(dir, "steered.safetensors"));
         Assert.True(trace.ExitCode == 0, trace.Stderr);
 
+        var plot = Cli.Run("plot", "--counts", Path.Combine(dir, "counts.csv"), "--plan", planPath, "--top", "5", "--out", Path.Combine(dir, "figures"));
+        Assert.True(plot.ExitCode == 0, plot.Stderr);
+        string svg = string.Join("\n", Directory.GetFiles(Path.Combine(dir, "figures"), "*.svg").Select(File.ReadAllText));
+        Assert.Contains(config.DenseLayers.Length > 0 ? "2 MoE layers" : "3 layers", svg);
+
+        if (config.DenseLayers.Length == 0) return;   // Granite: every layer is MoE
         string dense = Path.Combine(dir, "dense-plan.json");
         File.WriteAllText(dense, """{"format": "steermoe-plan/1", "layers": {"0": {"activate": [1], "deactivate": []}}}""");
         var refused = Cli.Run("trace", "--model", model, "--inputs", Path.Combine(model, "reference.safetensors"), "--plan", dense, "--out", Path.Combine(dir, "x.safetensors"));
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("layer 0 is a dense layer (no router, no experts to steer); the model's MoE layers are 1, 2", refused.Stderr);
 
-        var plot = Cli.Run("plot", "--counts", Path.Combine(dir, "counts.csv"), "--plan", planPath, "--top", "5", "--out", Path.Combine(dir, "figures"));
-        Assert.True(plot.ExitCode == 0, plot.Stderr);
-        string svg = string.Join("\n", Directory.GetFiles(Path.Combine(dir, "figures"), "*.svg").Select(File.ReadAllText));
-        Assert.Contains("2 MoE layers", svg);
     }
 }
 

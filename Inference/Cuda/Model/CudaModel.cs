@@ -33,6 +33,9 @@ public sealed unsafe class CudaModel : IMoeEngine
     {
         if (cpu.ExpertArithmetic != ExpertArithmetic.Fp32)   // before any GPU memory is taken
             throw new NotSupportedException($"{cpu.Directory}: --expert-arithmetic {cpu.ExpertArithmetic.Name()}: the CUDA backend computes experts in fp32 only; use --device cpu.");
+        var c = cpu.Config;
+        if (c.EmbeddingMultiplier != 1 || c.ResidualMultiplier != 1 || c.LogitsScaling != 1 || c.AttentionMultiplier is not null)
+            throw new NotSupportedException($"{cpu.Directory}: {c.Architecture}'s embedding / residual / attention / logits multipliers have no GPU path yet; use --device cpu.");
         _cpu = cpu;
         var device = CudaDevice.Current;
         device.MakeCurrent();

@@ -25,6 +25,7 @@ public class RandomCheckpointTests
     [InlineData("deepseek-v2-lite")]
     [InlineData("deepseek-v3")]
     [InlineData("glm-4.5-air")]
+    [InlineData("granite-moe")]
     public void ShrunkPresetLoadsAndRuns(string preset)
     {
         var config = RandomCheckpoint.Presets[preset]();
@@ -87,6 +88,9 @@ public class RandomCheckpointTests
         var glm = ModelConfig.Parse(RandomCheckpoint.Presets["glm-4.5-air"]().ToJsonString(), "glm");
         Assert.Equal((46, 128, 8, 4096, 96, 8, 128, 64), (glm.LayerCount, glm.ExpertCount, glm.TopK, glm.HiddenSize, glm.HeadCount, glm.KeyValueHeadCount, glm.HeadDim, glm.RotaryDims));
         Assert.Equal([0], glm.DenseLayers);
+        var granite = ModelConfig.Parse(RandomCheckpoint.Presets["granite-moe"]().ToJsonString(), "granite");
+        Assert.Equal((32, 40, 8, 1536, 512, 12.0, 0.22, 6.0, 0.015625), (granite.LayerCount, granite.ExpertCount, granite.TopK, granite.HiddenSize,
+            granite.ExpertIntermediateSize, granite.EmbeddingMultiplier, granite.ResidualMultiplier, granite.LogitsScaling, granite.AttentionMultiplier!.Value));
         var mixtral = ModelConfig.Parse(RandomCheckpoint.Presets["mixtral-8x7b"]().ToJsonString(), "mixtral");
         Assert.Equal((32, 8, 2, 4096, 14336), (mixtral.LayerCount, mixtral.ExpertCount, mixtral.TopK, mixtral.HiddenSize, mixtral.ExpertIntermediateSize));
     }

@@ -21,7 +21,7 @@ public class LlamaCppParityTests(ITestOutputHelper output)
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3", "glm4_moe" })
+        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3", "glm4_moe", "granitemoe" })
             foreach (int threads in new[] { 1, 2 }) data.Add(arch, threads);
         return data;
     }
@@ -64,14 +64,14 @@ public class LlamaCppParityTests(ITestOutputHelper output)
         Assert.Equal(model.Config.MoeLayers, capture.TopK.Keys.Order().ToArray());   // dense layers route nothing
         int skipped = 0;
         foreach (int l in model.Config.MoeLayers)
-            skipped += CompareTopK(arch, l, reference.Longs($"topk_index.L{l}"), capture, (ISelectionRouting)model.Layers[l].Moe!.Routing);
+            skipped += CompareTopK(arch, l, reference.Longs($"topk_index.L{l}"), capture, model.Layers[l].Moe!.Routing as ISelectionRouting);
         output.WriteLine($"{arch} top-k: {skipped} near-tie tokens skipped ({label})");
         var prompt = batch[0].Take(10).ToArray();
         var expected = reference.Longs("gen.plain").Select(x => (int)x).ToArray();
         Assert.Equal(expected, model.Generate(prompt, new GenerationOptions { MaxNewTokens = expected.Length - prompt.Length }));
     }
 
-    private static int CompareTopK(string arch, int layer, long[] expected, RoutingCapture capture, ISelectionRouting routing)
+    private static int CompareTopK(string arch, int layer, long[] expected, RoutingCapture capture, ISelectionRouting? routing)
     {
         int k = capture.K, e = capture.E, n = expected.Length / k, skipped = 0;
         var selection = new float[e];
@@ -80,7 +80,9 @@ public class LlamaCppParityTests(ITestOutputHelper output)
             var want = expected.Skip(t * k).Take(k).Select(x => (int)x).ToHashSet();
             var got = capture.TopK[layer].Skip(t * k).Take(k).ToHashSet();
             if (want.SetEquals(got)) continue;
-            routing.SelectionScores(capture.Logits[layer].AsSpan(t * e, e), selection);
+            // the score the top-k ranks: the selection score, or the logits themselves (Granite's top-k-then-softmax)
+            if (routing is null) capture.Logits[layer].AsSpan(t * e, e).CopyTo(selection);
+            else routing.SelectionScores(capture.Logits[layer].AsSpan(t * e, e), selection);
             var sorted = selection.OrderDescending().ToArray();
             if (sorted[k - 1] - sorted[k] <= NearTie) { skipped++; continue; }
             Assert.Fail($"{arch} topk_index.L{layer} token {t}: expected {{{string.Join(",", want.Order())}}}, got {{{string.Join(",", got.Order())}}} (gap {sorted[k - 1] - sorted[k]}).");
