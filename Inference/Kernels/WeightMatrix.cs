@@ -28,4 +28,16 @@ public readonly unsafe struct WeightMatrix
     public int Rows { get; }
     /// <summary>Input features.</summary>
     public int Cols { get; }
+
+    /// <summary>Rows [first, first + count) as a matrix over the same data (F32, BF16, F16 only).</summary>
+    public WeightMatrix RowRange(int first, int count)
+    {
+        int size = Type switch
+        {
+            DType.F32 => 4, DType.BF16 or DType.F16 => 2,
+            _ => throw new NotSupportedException($"WeightMatrix.RowRange: {Type} rows are not addressable one by one."),
+        };
+        if (first < 0 || count < 0 || first + count > Rows) throw new ArgumentOutOfRangeException(nameof(first), $"WeightMatrix.RowRange: rows {first}..{first + count - 1} of {Rows}.");
+        return new WeightMatrix(Type, (byte*)Data + (long)first * Cols * size, count, Cols);
+    }
 }

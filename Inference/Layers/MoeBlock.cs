@@ -41,8 +41,13 @@ public sealed class SharedExpert(SwiGluExperts expert, Linear? gate)
 /// observer hook → the chosen experts, weighted and summed in expert order (so the sum does not depend on
 /// threads) → plus the optional shared expert.
 /// </summary>
-public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank experts, SharedExpert? shared = null)
+public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank experts, SharedExpert? shared = null, bool weightsScaleInputs = false)
 {
+    /// <summary>
+    /// The routing weight multiplies the expert's input, y = Σ expert(w · x), instead of its output, y = Σ w · expert(x)
+    /// (Llama 4; the experts are nonlinear, so the two differ).
+    /// </summary>
+    public bool WeightsScaleInputs { get; } = weightsScaleInputs;
     /// <summary>The router projection [E, H] (with bias for gpt-oss).</summary>
     public Linear Router { get; } = router;
     /// <summary>The routing rule.</summary>
@@ -124,7 +129,11 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
                 try
                 {
                     for (int r = 0; r < rows; r++)
-                        new ReadOnlySpan<float>(x + (long)(order[r0 + r] / k) * hidden, hidden).CopyTo(input.AsSpan(r * hidden, hidden));
+                    {
+                        var row = input.AsSpan(r * hidden, hidden);
+                        new ReadOnlySpan<float>(x + (long)(order[r0 + r] / k) * hidden, hidden).CopyTo(row);
+                        if (WeightsScaleInputs) foreach (ref float v in row) v *= weight[first + order[r0 + r]];
+                    }
                     Experts.Apply(expert, input.AsSpan(0, rows * hidden), outputs.AsSpan(r0 * hidden, rows * hidden), rows, precision);
                 }
                 finally { ArrayPool<float>.Shared.Return(input); }
@@ -155,7 +164,7 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
                         }
                         float* dst = y + (long)t * hidden;
                         new Span<float>(dst, hidden).Clear();
-                        for (int j = 0; j < k; j++) AddScaled(os + (long)rowOf[slot[j]] * hidden, weight[first + slot[j]], dst, hidden);
+                        for (int j = 0; j < k; j++) AddScaled(os + (long)rowOf[slot[j]] * hidden, WeightsScaleInputs ? 1f : weight[first + slot[j]], dst, hidden);
                     }
                 });
             }

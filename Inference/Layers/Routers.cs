@@ -255,3 +255,28 @@ public sealed class BiasedSigmoidRouting(int topK, float[] bias, int groups, int
         Select(scores, selection, index, weight);
     }
 }
+
+/// <summary>
+/// Llama 4: top-k of the logits, each chosen expert weighted σ(its logit), no renormalisation; the block applies the
+/// weight to the expert's input (<see cref="MoeBlock.WeightsScaleInputs"/>). The rewrite sits on a copy of the logits
+/// (the selection score); the weights stay σ of the unrewritten logits (docs/CONTRACTS.md §3).
+/// </summary>
+public sealed class SigmoidTopKRouting(int topK) : ISelectionRouting
+{
+    /// <inheritdoc />
+    public int TopK => topK;
+
+    /// <inheritdoc />
+    public void SelectionScores(ReadOnlySpan<float> logits, Span<float> selection) => logits.CopyTo(selection);
+
+    /// <inheritdoc />
+    public void Select(ReadOnlySpan<float> logits, ReadOnlySpan<float> selection, Span<int> index, Span<float> weight)
+    {
+        RoutingMath.TopK(selection, index);
+        for (int j = 0; j < topK; j++) weight[j] = 1f / (1f + MathF.Exp(-logits[index[j]]));
+    }
+
+    /// <inheritdoc />
+    public void Route(ReadOnlySpan<float> scores, Span<int> index, Span<float> weight) => Select(scores, scores, index, weight);
+}
+

@@ -67,8 +67,22 @@ public sealed record ModelConfig
     public bool AttentionBias { get; init; }
     /// <summary>Rotated dimensions per head, from the start of the head (GLM-4.5: partial_rotary_factor × head_dim); 0: all of <see cref="HeadDim"/>.</summary>
     public int RotaryDims { get; init; }
-    /// <summary>Per-head q/k RMSNorms before the rotary (GLM-4.5's use_qk_norm; OLMoE and Qwen3 build theirs unconditionally).</summary>
+    /// <summary>use_qk_norm: GLM-4.5's per-head q/k RMSNorms before the rotary; Llama 4's weightless per-head L2 norm of q
+    /// and k after the rotary, on its rope layers only (OLMoE and Qwen3 build theirs unconditionally).</summary>
     public bool QkNorm { get; init; }
+    /// <summary>
+    /// Decoder layers without rotary position embedding (Llama 4's NoPE layers: no_rope_layers[l] = 0, by default every
+    /// no_rope_layer_interval-th layer), ascending; empty for the other architectures.
+    /// </summary>
+    public int[] NoRopeLayers { get; init; } = [];
+    /// <summary>
+    /// Chunked attention per layer (Llama 4's attention_chunk_size on its chunked_attention layers): a token attends to the
+    /// tokens of its own chunk of that many positions up to itself; 0: not chunked. Length LayerCount, or empty (none).
+    /// </summary>
+    public int[] AttentionChunks { get; init; } = [];
+    /// <summary>Llama 4's attention temperature tuning of the NoPE layers' queries (attn_temperature_tuning, floor_scale,
+    /// attn_scale), or null.</summary>
+    public Layers.QueryTemperature? AttentionTemperature { get; init; }
     /// <summary>The token embeddings are multiplied by it (Granite's embedding_multiplier; 1 elsewhere).</summary>
     public double EmbeddingMultiplier { get; init; } = 1.0;
     /// <summary>Each block's output is multiplied by it before it joins the residual stream (Granite's residual_multiplier).</summary>
@@ -136,13 +150,22 @@ public sealed record ModelConfig
         using (var doc = StrictJson.Parse(json, source))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: expected a JSON object.");
-            var r = new ConfigReader(doc.RootElement, source);
-            var names = r.Strings("architectures") ?? throw new FormatException($"{source}: field 'architectures' is missing; expected one of {string.Join(", ", ArchitectureRegistry.Names)}.");
+            var top = new ConfigReader(doc.RootElement, source);
+            var names = top.Strings("architectures") ?? throw new FormatException($"{source}: field 'architectures' is missing; expected one of {string.Join(", ", ArchitectureRegistry.Names)}.");
             var arch = names.Select(ArchitectureRegistry.Find).FirstOrDefault(a => a is not null)
                 ?? throw new NotSupportedException($"{source}: field 'architectures': {string.Join(", ", names)} is not supported; supported: {string.Join(", ", ArchitectureRegistry.Names)}.");
             // A model_type that belongs to another architecture means a mixed-up config.json (transformers would build the other model).
-            if (r.String("model_type") is { } modelType && modelType != arch.ModelType)
+            if (top.String("model_type") is { } modelType && modelType != arch.ModelType)
                 throw new FormatException($"{source}: field 'model_type': '{modelType}' does not match architectures {arch.Name}; expected '{arch.ModelType}'.");
+            // A multimodal wrapper keeps the language model's fields in one object; everything else at the top level
+            // (the vision tower's config, image token ids) belongs to parts this engine does not run.
+            var r = top;
+            if (arch.TextConfigField is { } textField)
+            {
+                r = top.Object(textField) ?? throw new FormatException($"{source}: field '{textField}' is missing; {arch.Name} keeps the language model's config there.");
+                r.Ignore("model_type", "architectures");   // the text part's own model_type (e.g. llama4_text) names the same model
+                top.IgnoreAllOthers();
+            }
             // Every supported architecture's MLPs are SiLU-gated (gpt-oss's clamped SwiGLU is its own and ignores the field).
             if (r.String("hidden_act") is { } act && act != "silu")
                 throw new NotSupportedException($"{source}: field 'hidden_act': '{act}' is not supported; expected silu.");
@@ -178,7 +201,7 @@ public sealed record ModelConfig
             if (config.TopK == 0) throw new FormatException($"{source}: field 'num_experts_per_tok' is missing; expected an integer.");
             if (config.TopK > config.ExpertCount) throw new FormatException($"{source}: field 'num_experts_per_tok' = {config.TopK} exceeds the {config.ExpertCount} experts.");
             if (config.HeadCount % config.KeyValueHeadCount != 0) throw new FormatException($"{source}: field 'num_key_value_heads' = {config.KeyValueHeadCount} does not divide num_attention_heads = {config.HeadCount}.");
-            return config with { UnreadFields = r.Unread() };
+            return config with { UnreadFields = r == top ? r.Unread() : [.. top.Unread(), .. r.Unread().Select(f => $"{arch.TextConfigField}.{f}")] };
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class MoeModel : IMoeEngine
         var config = ModelConfig.Load(directory);
         ModelConfig.ReportWarnings(config);
         var architecture = ArchitectureRegistry.Get(config);
-        var weights = Checkpoint.Open(directory);
+        var weights = Checkpoint.Open(directory, architecture.TensorPrefix);
         try
         {
             var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize);

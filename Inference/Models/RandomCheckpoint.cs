@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SteerMoE.Research.Inference.Architectures;
 using SteerMoE.Research.Inference.Checkpoints;
 using SteerMoE.Research.Inference.Kernels;
 
@@ -105,6 +106,23 @@ public static class RandomCheckpoint
              "attention_dropout": 0.1, "hidden_act": "silu", "output_router_logits": false, "router_aux_loss_coef": 0.001,
              "bos_token_id": 0, "eos_token_id": 0, "pad_token_id": 0, "torch_dtype": "bfloat16"}
             """),
+        // Llama 4 Scout (17B active, 16 experts): the text part of the hub's Llama4ForConditionalGeneration config (the
+        // vision tower is neither configured nor written: the engine runs the language model only); 48 MoE layers, top-1 + 1
+        // shared expert, every 4th layer NoPE with temperature tuning, the others chunked (8192) with rope and the q/k L2 norm.
+        ["llama4-scout"] = () => Config("""
+            {"architectures": ["Llama4ForConditionalGeneration"], "model_type": "llama4", "boi_token_index": 200080,
+             "eoi_token_index": 200081, "image_token_index": 200092, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+             "text_config": {"model_type": "llama4_text", "hidden_size": 5120, "num_hidden_layers": 48, "num_attention_heads": 40,
+               "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 8192, "intermediate_size_mlp": 16384,
+               "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 1, "no_rope_layers": [],
+               "attention_chunk_size": 8192, "attn_temperature_tuning": true, "floor_scale": 8192, "attn_scale": 0.1,
+               "use_qk_norm": true, "attention_bias": false, "vocab_size": 202048, "rope_theta": 500000.0,
+               "rope_scaling": {"factor": 16.0, "high_freq_factor": 1.0, "low_freq_factor": 1.0,
+                 "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+               "rms_norm_eps": 1e-05, "max_position_embeddings": 10485760, "tie_word_embeddings": false, "hidden_act": "silu",
+               "attention_dropout": 0.0, "router_aux_loss_coef": 0.001, "router_jitter_noise": 0.0, "output_router_logits": false,
+               "bos_token_id": 200000, "eos_token_id": [200001, 200007, 200008], "pad_token_id": 200018, "torch_dtype": "bfloat16"}}
+            """),
         // Llama-3.2-1B's shape, which Llama-Guard-3-1B is fine-tuned from: dense, tied lm_head, llama3 rope.
         ["llama-guard-3-1b"] = LlamaGuard3OneB,
         // The same config.json fields at toy widths (2 layers, H 64, 4 heads of 16, 2 KV heads, I 96, V 320): a dense
@@ -149,9 +167,13 @@ public static class RandomCheckpoint
         if (layers is { } l)
         {
             if (l < 1) throw new ArgumentException($"--layers: expected at least 1, got {l}.");
-            config["num_hidden_layers"] = l;
-            if (config["layer_types"] is JsonArray types) config["layer_types"] = new JsonArray(types.Take(l).Select(t => t!.DeepClone()).ToArray());
-            if (config["max_window_layers"] is not null) config["max_window_layers"] = l;
+            // a multimodal wrapper (Llama 4) keeps the language model's fields in text_config
+            var text = config["text_config"] as JsonObject ?? config;
+            text["num_hidden_layers"] = l;
+            foreach (string list in new[] { "layer_types", "no_rope_layers" })
+                if (text[list] is JsonArray items) text[list] = new JsonArray(items.Take(l).Select(t => t!.DeepClone()).ToArray());
+            if (text["moe_layers"] is JsonArray moe) text["moe_layers"] = new JsonArray(moe.Where(x => (int)x! < l).Select(t => t!.DeepClone()).ToArray());
+            if (text["max_window_layers"] is not null) text["max_window_layers"] = l;
         }
         Directory.CreateDirectory(directory);
         string configText = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -171,6 +193,11 @@ public static class RandomCheckpoint
             string p = $"model.layers.{layer}.";
             tensors.Add(Ones(p + "input_layernorm.weight", h));
             tensors.Add(Ones(p + "post_attention_layernorm.weight", h));
+            if (arch is "Llama4ForConditionalGeneration" or "Llama4ForCausalLM")
+            {
+                AddLlama4Layer(tensors, Random, parsed, layer);
+                continue;
+            }
             if (parsed.LatentAttention is { } mla) AddLatentAttention(tensors, Random, Ones, p + "self_attn", parsed.HeadCount, h, mla);
             else
             {
@@ -253,9 +280,44 @@ public static class RandomCheckpoint
                     throw new NotSupportedException($"make-random: {arch} has no random layout here; supported presets: {string.Join(", ", Presets.Keys)}.");
             }
         }
+        // the hub's multimodal checkpoints store the language model under a prefix ("language_model.")
+        string prefix = ArchitectureRegistry.Get(parsed).TensorPrefix;
+        if (prefix.Length > 0) tensors = tensors.Select(t => t with { Name = prefix + t.Name }).ToList();
         File.WriteAllText(Path.Combine(directory, "config.json"), configText);
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, progress);
         return parsed;
+    }
+
+    /// <summary>
+    /// A Llama 4 decoder layer's attention and feed-forward tensors: q/k/v/o (with biases under attention_bias), then the
+    /// dense "feed_forward.{gate,up,down}_proj" or the MoE block's router, fused experts gate_up_proj [E, H, 2I] and
+    /// down_proj [E, I, H], and the shared expert.
+    /// </summary>
+    private static void AddLlama4Layer(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, ModelConfig c, int layer)
+    {
+        string p = $"model.layers.{layer}.";
+        int h = c.HiddenSize, q = c.HeadCount * c.HeadDim, kv = c.KeyValueHeadCount * c.HeadDim;
+        foreach (var (n, rows, cols) in new[] { ("q_proj", q, h), ("k_proj", kv, h), ("v_proj", kv, h), ("o_proj", h, q) })
+        {
+            tensors.Add(random(p + $"self_attn.{n}.weight", [rows, cols]));
+            if (c.AttentionBias) tensors.Add(random(p + $"self_attn.{n}.bias", [rows]));
+        }
+        string f = p + "feed_forward.";
+        if (!c.IsMoeLayer(layer))
+        {
+            int dense = c.DenseIntermediateSize;
+            tensors.Add(random(f + "gate_proj.weight", [dense, h]));
+            tensors.Add(random(f + "up_proj.weight", [dense, h]));
+            tensors.Add(random(f + "down_proj.weight", [h, dense]));
+            return;
+        }
+        int e = c.ExpertCount, inter = c.ExpertIntermediateSize;
+        tensors.Add(random(f + "router.weight", [e, h]));
+        tensors.Add(random(f + "experts.gate_up_proj", [e, h, 2 * inter]));
+        tensors.Add(random(f + "experts.down_proj", [e, inter, h]));
+        tensors.Add(random(f + "shared_expert.gate_proj.weight", [inter, h]));
+        tensors.Add(random(f + "shared_expert.up_proj.weight", [inter, h]));
+        tensors.Add(random(f + "shared_expert.down_proj.weight", [h, inter]));
     }
 
     /// <summary>DeepSeek's latent attention tensors "{prefix}.q_proj" or "q_a_proj"/"q_a_layernorm"/"q_b_proj", "kv_a_proj_with_mqa", "kv_a_layernorm", "kv_b_proj", "o_proj".</summary>

@@ -19,6 +19,7 @@ public class InterleavedMoeEndToEndTests
     [InlineData("deepseek_v3")]
     [InlineData("glm4_moe")]
     [InlineData("granitemoe")]
+    [InlineData("llama4")]
     public void DetectRankPlanSteerAndPlot(string arch)
     {
         string model = RepoPaths.LlamaCppFixture(arch), dir = RepoPaths.TempDir("interleaved-" + arch);
@@ -27,7 +28,7 @@ public class InterleavedMoeEndToEndTests
         var config = ModelConfig.Load(model);
         var counts = CountTable.Load(Path.Combine(dir, "counts.csv"));
         Assert.Equal(config.MoeLayers, counts.Layers);   // a dense layer 0 has no rows
-        Assert.Equal(arch != "granitemoe", !config.IsMoeLayer(0));
+        Assert.Equal(arch != "granitemoe", !config.IsMoeLayer(0));   // Llama 4's fixture: interleave_moe_layer_step 2, layers 1 and 3
         Assert.Equal(config.MoeLayers.Length * config.ExpertCount, counts.Rows.Count);
 
         string ranking = Path.Combine(dir, "ranking.csv");
@@ -46,7 +47,9 @@ public class InterleavedMoeEndToEndTests
         {
             var capture = new TopKCapture();
             var batch = new[] { Enumerable.Range(2, 12).ToArray(), Enumerable.Range(40, 9).ToArray() };
-            engine.Forward(batch, new ForwardOptions { Rewrite = SteeringRewrite.Load(planPath, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers), Observer = capture });
+            var plain = engine.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
+            var steered = engine.Forward(batch, new ForwardOptions { ReturnLogits = true, Rewrite = SteeringRewrite.Load(planPath, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers), Observer = capture }).Logits!;
+            Assert.True(plain.Zip(steered, (a, b) => MathF.Abs(a - b)).Max() > 1e-3f, "the plan leaves the logits unchanged");
             Assert.Equal(config.MoeLayers, capture.TopK.Keys.Order().ToArray());
             foreach (var (layer, sets) in mask.Layers)
             {
@@ -72,7 +75,7 @@ public class InterleavedMoeEndToEndTests
         File.WriteAllText(dense, """{"format": "steermoe-plan/1", "layers": {"0": {"activate": [1], "deactivate": []}}}""");
         var refused = Cli.Run("trace", "--model", model, "--inputs", Path.Combine(model, "reference.safetensors"), "--plan", dense, "--out", Path.Combine(dir, "x.safetensors"));
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("layer 0 is a dense layer (no router, no experts to steer); the model's MoE layers are 1, 2", refused.Stderr);
+        Assert.Contains($"layer 0 is a dense layer (no router, no experts to steer); the model's MoE layers are {string.Join(", ", config.MoeLayers)}", refused.Stderr);
 
     }
 }

@@ -211,7 +211,7 @@ public sealed unsafe class CudaModel : IMoeEngine
             Upload<int>(dSeq, layout.Sequence, "row sequences");
             Upload<int>(dPos, layout.Position, "row positions");
             // rope tables [n, D/2] from the CPU's RotaryEmbedding (all layers share the config's rope)
-            var rotary = _layers[0].Attention.Source.Rotary;
+            var rotary = _layers[0].Attention.Source.Rotary!;   // upload refused layers without one
             int half = rotary.HeadDim / 2;
             var cos = new float[n * half]; var sin = new float[n * half];
             for (int r = 0; r < n; r++) rotary.CosSin(layout.Position[r], layout.MaxLength, cos.AsSpan(r * half, half), sin.AsSpan(r * half, half));

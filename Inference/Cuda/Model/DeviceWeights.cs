@@ -122,6 +122,8 @@ internal static unsafe class WeightUpload
         // kernels yet: such models run on the CPU engine.
         if (layer.Attention is not Attention a)
             throw new NotSupportedException($"CUDA backend: {p}: attention {layer.Attention.GetType().Name} has no GPU kernel; run this model with --device cpu.");
+        if (a.Rotary is null || a.PostRotaryNorm is not null || a.ChunkSize > 0 || a.Temperature is not null)
+            throw new NotSupportedException($"CUDA backend: {p}: attention without rotary, with a post-rotary norm, chunked or with temperature tuning (Llama 4) has no GPU kernel; run with --device cpu.");
         if (a.Rotary.HeadDim != a.HeadDim)
             throw new NotSupportedException($"CUDA backend: {p}: partial rotary ({a.Rotary.HeadDim} of {a.HeadDim} dimensions per head) has no GPU kernel; run with --device cpu.");
         if (layer.Moe is not { } moe)
@@ -137,6 +139,8 @@ internal static unsafe class WeightUpload
             var other => throw new NotSupportedException($"CUDA backend: routing {other.GetType().Name} ({p}) has no GPU kernel."),
         };
         DeviceExperts? shared = null; DeviceLinear? sharedGate = null;
+        if (moe.WeightsScaleInputs)
+            throw new NotSupportedException($"CUDA backend: {p}: routing weights on the experts' inputs (Llama 4) have no GPU kernel; run with --device cpu.");
         if (moe.Shared is { } se)
         {
             if (se.Gate is null) throw new NotSupportedException($"CUDA backend: {p}: an ungated shared expert has no GPU kernel; run with --device cpu.");

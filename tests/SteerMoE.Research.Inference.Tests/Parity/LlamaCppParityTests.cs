@@ -21,7 +21,7 @@ public class LlamaCppParityTests(ITestOutputHelper output)
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
-        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3", "glm4_moe", "granitemoe" })
+        foreach (var arch in new[] { "deepseek_v2", "deepseek_v3", "glm4_moe", "granitemoe", "llama4" })
             foreach (int threads in new[] { 1, 2 }) data.Add(arch, threads);
         return data;
     }
@@ -51,6 +51,34 @@ public class LlamaCppParityTests(ITestOutputHelper output)
         using var model = MoeModel.Load(dir, new LoadOptions { LatentAttention = LatentAttentionPath.Absorbed });
         Assert.All(model.Layers, l => Assert.Equal(LatentAttentionPath.Absorbed, Assert.IsType<LatentAttention>(l.Attention).Path));
         Check(arch, model, reference, "absorbed");
+    }
+
+    /// <summary>
+    /// Llama 4's long-context parts, which llama.cpp fixes at Scout's values (chunk 8192, temperature floor 8192, scale
+    /// 0.1): one row of 8200 tokens, its last 16 positions (8184..8199) straddling the chunk boundary at 8192 (the rope
+    /// layers 0-2 then see only their own chunk) and the first position where the NoPE layer 3 scales its queries
+    /// (8191: log1p(floor(8192 / 8192)) · 0.1 + 1).
+    /// </summary>
+    [Fact]
+    public void Llama4LongRowAcrossTheChunkBoundaryMatchesLlamaCpp()
+    {
+        string dir = RepoPaths.LlamaCppFixture("llama4");
+        using var reference = new Reference(Path.Combine(dir, "reference.safetensors"));
+        using var model = MoeModel.Load(dir);
+        Assert.Equal([8192, 8192, 8192, 0], model.Config.AttentionChunks);
+        Assert.Equal([3], model.Config.NoRopeLayers);
+        var ids = reference.Longs("long.input_ids").Select(x => (int)x).ToArray();
+        var expected = reference.Floats("long.logits");
+        int keep = expected.Length / model.Config.VocabSize, first = ids.Length - keep;
+        var capture = new RoutingCapture();
+        var result = model.Forward([ids], new ForwardOptions { ReturnLogits = true, Observer = capture });
+        var logits = result.Logits!.AsSpan(first * model.Config.VocabSize).ToArray();
+        float err = HfParityTests.MaxAbs(expected, logits);
+        output.WriteLine($"llama4 long row: logits of positions {first}..{ids.Length - 1} max abs error vs llama.cpp {err:E6}");
+        Assert.True(err <= LogitTolerance, $"llama4 long row logits: max abs error {err} > {LogitTolerance}");
+        int k = model.Config.TopK;
+        foreach (int l in model.Config.MoeLayers)
+            Assert.Equal(reference.Longs($"long.topk_index.L{l}").Select(x => (int)x), capture.TopK[l].Skip(first * k));
     }
 
     private void Check(string arch, MoeModel model, Reference reference, string label)
