@@ -90,7 +90,7 @@ public sealed class SteeredGenerator : IDisposable
     }
 
     /// <summary>The rewrite for a plan (null for none): the plan's steering mask and log-softmax scope.</summary>
-    public static IRouterRewrite? RewriteFor(SteeringPlan? plan) => plan is null ? null : new SteeringRewrite(plan.Mask, plan.Scope);
+    public static IRouterRewrite? RewriteFor(SteeringPlan? plan) => plan is null ? null : new SteeringRewrite(plan.Mask, plan.Scope, plan.Target);
 
     /// <summary>
     /// The prompt text: the prompt's own <see cref="GenerationPrompt.RenderedText"/> when it has one, else the chat template

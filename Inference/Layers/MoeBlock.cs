@@ -65,9 +65,10 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
         Router.Apply(x, logits, n, precision);
         var index = new int[n * k];        // [N, k]
         var weight = new float[n * k];     // [N, k]
-        if (Routing is ISelectionRouting selecting)
+        if (Routing is ISelectionRouting selecting && rewrite?.Target != RewriteTarget.RouterLogits)
         {
             // The rewrite sits on the score the top-k ranks (docs/CONTRACTS.md §3); the weights come from the logits.
+            // With RewriteTarget.RouterLogits the branch below rewrites the logits and the routing scores them as usual.
             var selection = new float[n * e];   // [N, E]
             for (int t = 0; t < n; t++) selecting.SelectionScores(logits.AsSpan(t * e, e), selection.AsSpan(t * e, e));
             rewrite?.Rewrite(layer, selection, n, e);

@@ -23,6 +23,8 @@ public sealed class SteeringMask
 
     /// <summary>The plan's <c>log_softmax_scope</c> (PLAN.json; the default for a bare mapping or a mask built in code).</summary>
     public LogSoftmaxScope Scope { get; init; } = LogSoftmaxScope.AllMoeLayers;
+    /// <summary>The plan's <c>rewrite_target</c> (PLAN.json; default <see cref="RewriteTarget.SelectionScore"/>).</summary>
+    public RewriteTarget Target { get; init; } = RewriteTarget.SelectionScore;
 
     /// <summary>Builds a mask from per-layer sets; a layer may not name an expert twice or in both lists.</summary>
     public SteeringMask(IReadOnlyDictionary<int, LayerSteering> layers, string source = "steering mask")
@@ -97,7 +99,7 @@ public sealed class SteeringMask
             }
             bool isPlan = root.TryGetProperty("layers", out var l);
             // A misspelt key would leave part of a plan unapplied without a word: every key must be known.
-            if (isPlan) RejectUnknown(root, source, "the plan", ["format", "layers", "strength", "log_softmax_scope", "provenance"]);
+            if (isPlan) RejectUnknown(root, source, "the plan", ["format", "layers", "strength", "log_softmax_scope", "rewrite_target", "provenance"]);
             var mapping = isPlan ? l : root;
             if (mapping.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: field 'layers': expected an object mapping layer index to {{activate, deactivate}}.");
             var layers = new Dictionary<int, LayerSteering>();
@@ -114,6 +116,7 @@ public sealed class SteeringMask
             return new SteeringMask(layers, source)
             {
                 Scope = isPlan && root.TryGetProperty("log_softmax_scope", out var scope) ? LogSoftmaxScopeIds.Parse(scope, source) : LogSoftmaxScope.AllMoeLayers,
+                Target = isPlan && root.TryGetProperty("rewrite_target", out var target) ? RewriteTargetIds.Parse(target, source) : RewriteTarget.SelectionScore,
             };
         }
     }

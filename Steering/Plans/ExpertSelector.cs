@@ -48,7 +48,7 @@ public static class ExpertSelector
             SignificanceLevel = request.Strategy == SelectionStrategy.Significant ? request.SignificanceLevel : null,
             Strength = request.Strength,
         };
-        var plan = new SteeringPlan(selection.ToLayers(request.Strength), provenance, request.Strength, LogSoftmaxScope.AllMoeLayers, ranking.Source);
+        var plan = new SteeringPlan(selection.ToLayers(request.Strength), provenance, request.Strength, LogSoftmaxScope.AllMoeLayers, ranking.Source, request.Target);
         plan.Validate(shape, $"{ranking.Source}: the selected plan");
         return plan;
     }

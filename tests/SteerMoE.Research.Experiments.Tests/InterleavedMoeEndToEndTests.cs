@@ -41,6 +41,15 @@ public class InterleavedMoeEndToEndTests
         Assert.True(plan.ExitCode == 0, plan.Stderr);
         var mask = SteeringMask.Load(planPath);
         Assert.All(mask.Layers.Keys, l => Assert.True(config.IsMoeLayer(l)));
+        // the same selection with the rewrite on the raw router logits (docs/CONTRACTS.md §3)
+        string logitsPlan = Path.Combine(dir, "plan-router-logits.json");
+        var plan2 = Cli.Run("plan", "--ranking", ranking, "--activate", "2", "--deactivate", "3", "--model", model, "--rewrite-target", "router-logits", "--out", logitsPlan);
+        Assert.True(plan2.ExitCode == 0, plan2.Stderr);
+        Assert.Equal(RewriteTarget.RouterLogits, SteeringRewrite.Load(logitsPlan).Target);
+        Assert.Equal(mask.Layers.Keys, SteeringMask.Load(logitsPlan).Layers.Keys);
+        var badTarget = Cli.Run("plan", "--ranking", ranking, "--activate", "2", "--model", model, "--rewrite-target", "logits", "--out", logitsPlan + ".x");
+        Assert.Equal(2, badTarget.ExitCode);
+        Assert.Contains("--rewrite-target: 'logits', expected \"selection-score\" or \"router-logits\"", badTarget.Stderr);
 
         // Steering: every token routes to the activated experts and never to the deactivated ones.
         using (var engine = MoeModel.Load(model))
@@ -50,6 +59,10 @@ public class InterleavedMoeEndToEndTests
             var plain = engine.Forward(batch, new ForwardOptions { ReturnLogits = true }).Logits!;
             var steered = engine.Forward(batch, new ForwardOptions { ReturnLogits = true, Rewrite = SteeringRewrite.Load(planPath, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers), Observer = capture }).Logits!;
             Assert.True(plain.Zip(steered, (a, b) => MathF.Abs(a - b)).Max() > 1e-3f, "the plan leaves the logits unchanged");
+            // the target matters only where the top-k ranks another score than the logits (not Granite's router)
+            var viaLogits = engine.Forward(batch, new ForwardOptions { ReturnLogits = true, Rewrite = SteeringRewrite.Load(logitsPlan) }).Logits!;
+            bool selecting = engine.Layers[config.MoeLayers[0]].Moe!.Routing is SteerMoE.Research.Inference.Layers.ISelectionRouting;
+            Assert.Equal(selecting, steered.Zip(viaLogits, (a, b) => MathF.Abs(a - b)).Max() > 1e-4f);
             Assert.Equal(config.MoeLayers, capture.TopK.Keys.Order().ToArray());
             foreach (var (layer, sets) in mask.Layers)
             {

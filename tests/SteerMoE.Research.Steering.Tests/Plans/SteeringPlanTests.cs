@@ -76,6 +76,20 @@ public class SteeringPlanTests
         Assert.Equal(layers[3].Activate, SteeringMask.Parse(json, "PLAN.json").Layers[3].Activate);
     }
 
+    /// <summary>rewrite_target is written only when it is not the default, and read back by both readers.</summary>
+    [Fact]
+    public void RewriteTargetRoundTrips()
+    {
+        var layers = new Dictionary<int, LayerSteering> { [1] = new([new SteeredExpert(2)], []) };
+        Assert.DoesNotContain("rewrite_target", new SteeringPlan(layers).ToJson());
+        string json = new SteeringPlan(layers, target: RewriteTarget.RouterLogits).ToJson();
+        Assert.Contains("\"rewrite_target\": \"router-logits\"", json);
+        Assert.Equal(RewriteTarget.RouterLogits, SteeringPlan.Parse(json, "PLAN.json").Target);
+        Assert.Equal(RewriteTarget.RouterLogits, SteeringMask.Parse(json, "PLAN.json").Target);
+        var e = Assert.Throws<FormatException>(() => SteeringPlan.Parse("{\"layers\": {}, \"rewrite_target\": 1}", "p.json"));
+        Assert.Equal("p.json: field 'rewrite_target': expected \"selection-score\" or \"router-logits\".", e.Message);
+    }
+
     [Fact]
     public void RejectsAnExpertInBothListsAndABadScope()
     {
@@ -87,7 +101,7 @@ public class SteeringPlanTests
 
     [Theory]
     [InlineData("{\"layers\": {\"1\": {\"activate\": [2], \"deactivat\": [3]}}}", "p.json: layers.1: unknown field 'deactivat' (known: activate, deactivate).")]
-    [InlineData("{\"layers\": {}, \"strenght\": 0.5}", "p.json: the plan: unknown field 'strenght' (known: format, layers, strength, log_softmax_scope, provenance).")]
+    [InlineData("{\"layers\": {}, \"strenght\": 0.5}", "p.json: the plan: unknown field 'strenght' (known: format, layers, strength, log_softmax_scope, rewrite_target, provenance).")]
     [InlineData("{\"0\": {\"activate\": [{\"expert\": 1, \"strenght\": 0.5}]}}", "p.json: layers.0: activate item {\"expert\": 1, \"strenght\": 0.5}: unknown field 'strenght' (known: expert, strength).")]
     public void AMisspeltKeyIsAnErrorNotAHalfAppliedPlan(string json, string expected)
     {
