@@ -46,6 +46,7 @@ public sealed class CountTable
                 throw new FormatException($"{source}: layer {r.Layer}, expert {r.Expert}: a2+d2 = {r.N2}, but layer {first.Layer}, expert {first.Expert} has {first.N2}; a2+d2 is side 2's token count and must be the same for every expert.");
         }
         N1 = first.N1; N2 = first.N2;
+        Layers = Rows.Select(r => r.Layer).Distinct().ToArray();
         LayerCount = Rows.Max(r => r.Layer) + 1;
         ExpertCount = Rows.Max(r => r.Expert) + 1;
     }
@@ -58,10 +59,34 @@ public sealed class CountTable
     public long N2 { get; }
     /// <summary>1 + the largest layer index.</summary>
     public int LayerCount { get; }
+    /// <summary>The layer indices that have rows, ascending (decoder-layer indices: a dense layer of an interleaved model has none).</summary>
+    public IReadOnlyList<int> Layers { get; }
     /// <summary>1 + the largest expert index.</summary>
     public int ExpertCount { get; }
     /// <summary>Where the table came from.</summary>
     public string Source { get; }
+
+    /// <summary>
+    /// The table of pooled counts a1, a2 [L, E] over N1, N2 tokens (d = N − a). A layer no counted token was routed
+    /// through (a dense layer of an interleaved model: no router, so every a is 0 while N &gt; 0) has no rows; with no
+    /// tokens at all every layer keeps its rows.
+    /// </summary>
+    public static CountTable FromPooled(int layers, int experts, ReadOnlySpan<long> a1, ReadOnlySpan<long> a2, long n1, long n2, string source)
+    {
+        var rows = new List<ExpertCounts>(layers * experts);
+        for (int l = 0; l < layers; l++)
+        {
+            long routed = 0;
+            for (int e = 0; e < experts; e++) routed += a1[l * experts + e] + a2[l * experts + e];
+            if (routed == 0 && n1 + n2 > 0) continue;
+            for (int e = 0; e < experts; e++)
+            {
+                int i = l * experts + e;
+                rows.Add(new ExpertCounts(l, e, a1[i], n1 - a1[i], a2[i], n2 - a2[i]));
+            }
+        }
+        return new CountTable(rows, source);
+    }
 
     /// <summary>Reads the counts out of any CSV that has the columns layer, expert, a1, d1, a2, d2 (others ignored).</summary>
     public static CountTable FromCsv(CsvTable csv)

@@ -30,16 +30,7 @@ public sealed class ActivationCounts
     /// <summary>N2: tokens counted on side 2.</summary>
     public long Tokens2 { get; set; }
 
-    /// <summary>The counts as a count table (rows layer, expert; d = N − a).</summary>
-    public CountTable ToCountTable(string source = "detection counts")
-    {
-        var rows = new List<ExpertCounts>(Layers * Experts);
-        for (int l = 0; l < Layers; l++)
-            for (int e = 0; e < Experts; e++)
-            {
-                int i = l * Experts + e;
-                rows.Add(new ExpertCounts(l, e, Activations1[i], Tokens1 - Activations1[i], Activations2[i], Tokens2 - Activations2[i]));
-            }
-        return new CountTable(rows, source);
-    }
+    /// <summary>The counts as a count table (rows layer, expert; d = N − a; a dense layer, never routed, has no rows).</summary>
+    public CountTable ToCountTable(string source = "detection counts") =>
+        CountTable.FromPooled(Layers, Experts, Activations1, Activations2, Tokens1, Tokens2, source);
 }

@@ -60,7 +60,7 @@ public sealed class PairCounts
     /// <summary>Activations of one side of a pair, [L*E].</summary>
     public ReadOnlySpan<long> Activations(int pair, int side) => _activations.AsSpan(SideIndex(pair, side) * Width, Width);
 
-    /// <summary>The pooled count table (a = Σ over pairs of activations, d = N − a).</summary>
+    /// <summary>The pooled count table (a = Σ over pairs of activations, d = N − a; a layer never routed, dense, has no rows).</summary>
     public CountTable ToCountTable(string source = "pair counts")
     {
         long n1 = 0, n2 = 0;
@@ -71,8 +71,7 @@ public sealed class PairCounts
             var s1 = Activations(p, 1); var s2 = Activations(p, 2);
             for (int k = 0; k < Width; k++) { a1[k] += s1[k]; a2[k] += s2[k]; }
         }
-        return new CountTable(Enumerable.Range(0, Width).Select(k =>
-            new ExpertCounts(k / Experts, k % Experts, a1[k], n1 - a1[k], a2[k], n2 - a2[k])), source);
+        return CountTable.FromPooled(Layers, Experts, a1, a2, n1, n2, source);
     }
 
     /// <summary>

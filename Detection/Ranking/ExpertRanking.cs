@@ -38,11 +38,13 @@ public sealed class ExpertRanking
     /// <summary>The pair-level columns, or null (then empty in ranking.csv).</summary>
     public PairLevelStatistics? PairLevel { get; }
 
-    /// <summary>The same ranking with the pair-level columns filled from <paramref name="pairLevel"/> (same layers × experts).</summary>
+    /// <summary>The same ranking with the pair-level columns filled from <paramref name="pairLevel"/> (same layers × experts,
+    /// less the layers the ranking has no rows for: an interleaved model's dense layers).</summary>
     public ExpertRanking WithPairLevel(PairLevelStatistics pairLevel)
     {
         var last = Experts.Max(s => (s.Counts.Layer, s.Counts.Expert));
-        if (pairLevel.Layers * pairLevel.Experts != Experts.Count || last.Layer >= pairLevel.Layers || last.Expert >= pairLevel.Experts)
+        // A dense layer has no rows, so whole layers may be missing; every layer that has rows has all the experts.
+        if (last.Layer >= pairLevel.Layers || Experts.GroupBy(s => s.Counts.Layer).Any(g => g.Count() != pairLevel.Experts || g.Any(s => s.Counts.Expert >= pairLevel.Experts)))
             throw new ArgumentException($"{Source}: {Experts.Count} experts; the pair-level statistics are of {pairLevel.Layers} layers × {pairLevel.Experts} experts.");
         return new ExpertRanking(Metric, Experts, Source, pairLevel, Probe);
     }

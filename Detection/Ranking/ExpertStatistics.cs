@@ -23,7 +23,7 @@ public sealed record ExpertStatistics(
     /// </summary>
     public static IReadOnlyList<ExpertStatistics> WithProbe(IReadOnlyList<ExpertStatistics> statistics, ProbeResult probe)
     {
-        if (statistics.Count != probe.Weights.Count)
+        if (statistics.Count > probe.Weights.Count)   // fewer rows: the dense layers of an interleaved model have none
             throw new ArgumentException($"probe: weights of {probe.Layers} layers × {probe.Experts} experts; the count table has {statistics.Count} (layer, expert) rows. Give the pair counts of the run that wrote the counts.");
         return statistics.Select(s =>
         {

@@ -48,7 +48,7 @@ public sealed class SteeredGenerator : IDisposable
         Model = model; Tokenizer = tokenizer; Template = template;
         _stopTokens = [.. model.Config.EosTokenIds];
         if (template?.SpecialTokens.GetValueOrDefault("eos_token") is string eos && tokenizer.TokenToId(eos) is int id) _stopTokens.Add(id);
-        Shape = new ModelShape(model.Config.LayerCount, model.Config.ExpertCount, model.Config.TopK);
+        Shape = new ModelShape(model.Config.LayerCount, model.Config.ExpertCount, model.Config.TopK, model.Config.DenseLayers.Length > 0 ? model.Config.DenseLayers : null);
     }
 
     /// <summary>The model (the CPU engine, or the CUDA backend when loaded with <see cref="EngineDevice.Cuda"/>).</summary>
@@ -90,7 +90,7 @@ public sealed class SteeredGenerator : IDisposable
     }
 
     /// <summary>The rewrite for a plan (null for none): the plan's steering mask and log-softmax scope.</summary>
-    public static IRouterRewrite? RewriteFor(SteeringPlan? plan) => plan is null ? null : new SteeringRewrite(plan.Mask, plan.Scope);
+    public static IRouterRewrite? RewriteFor(SteeringPlan? plan) => plan is null ? null : new SteeringRewrite(plan.Mask, plan.Scope, plan.Target);
 
     /// <summary>
     /// The prompt text: the prompt's own <see cref="GenerationPrompt.RenderedText"/> when it has one, else the chat template

@@ -20,6 +20,14 @@ public interface IArchitecture
     DecoderLayer BuildLayer(int layer, ModelConfig config, Checkpoint weights);
     /// <summary>Builds a norm (the final norm uses prefix "model.norm").</summary>
     INorm BuildNorm(string prefix, ModelConfig config, Checkpoint weights);
+    /// <summary>
+    /// The config.json object that holds the language model's fields when they are nested (multimodal wrappers: Llama 4's
+    /// "text_config"), or null when they are top-level.
+    /// </summary>
+    string? TextConfigField => null;
+    /// <summary>The prefix of the language model's tensor names in the checkpoint ("language_model." for Llama 4's
+    /// multimodal checkpoints); the architecture names tensors without it ("model.layers.0...", "lm_head.weight").</summary>
+    string TensorPrefix => "";
 }
 
 /// <summary>The supported architectures, by their Hugging Face class names.</summary>
@@ -29,6 +37,8 @@ public static class ArchitectureRegistry
     [
         new OlmoeArchitecture(), new MixtralArchitecture(), new Qwen2MoeArchitecture(),
         new Qwen3MoeArchitecture(), new PhimoeArchitecture(), new GptOssArchitecture(), new LlamaArchitecture(),
+        new DeepseekV2Architecture(), new DeepseekV3Architecture(), new Glm4MoeArchitecture(),
+        new GraniteMoeArchitecture(), new Llama4Architecture(multimodal: true), new Llama4Architecture(multimodal: false),
     ];
 
     /// <summary>The supported class names.</summary>

@@ -13,6 +13,7 @@ public sealed unsafe class Checkpoint : IDisposable
 {
     private readonly List<SafetensorsFile> _files = new();
     private readonly Dictionary<string, SafetensorsFile> _byTensor = new(StringComparer.Ordinal);
+    private string _prefix = "";   // prepended to every name asked for (a multimodal checkpoint's "language_model.")
 
     /// <summary>The model folder.</summary>
     public string Directory { get; }
@@ -29,13 +30,14 @@ public sealed unsafe class Checkpoint : IDisposable
     private Checkpoint(string directory, bool interleaveBf16) { Directory = directory; InterleaveBf16 = interleaveBf16; }
 
     /// <summary>
-    /// Opens the safetensors weights of a model folder (sharded or not); <paramref name="interleaveBf16"/>: see
-    /// <see cref="InterleaveBf16"/>.
+    /// Opens the safetensors weights of a model folder (sharded or not). With a <paramref name="prefix"/> every name the
+    /// caller gives is looked up with the prefix in front ("model.norm.weight" reads "language_model.model.norm.weight");
+    /// <paramref name="interleaveBf16"/>: see <see cref="InterleaveBf16"/>.
     /// </summary>
-    public static Checkpoint Open(string directory, bool interleaveBf16 = false)
+    public static Checkpoint Open(string directory, string prefix = "", bool interleaveBf16 = false)
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model folder not found.");
-        var checkpoint = new Checkpoint(directory, interleaveBf16);
+        var checkpoint = new Checkpoint(directory, interleaveBf16) { _prefix = prefix };
         try
         {
             string index = Path.Combine(directory, "model.safetensors.index.json");
@@ -95,14 +97,14 @@ public sealed unsafe class Checkpoint : IDisposable
     public IEnumerable<string> TensorNames => _byTensor.Keys;
 
     /// <summary>True when the checkpoint stores the tensor.</summary>
-    public bool Contains(string name) => _byTensor.ContainsKey(name);
+    public bool Contains(string name) => _byTensor.ContainsKey(_prefix + name);
 
     /// <summary>The entry of a tensor; a missing tensor throws naming it and the folder.</summary>
     public TensorInfo Info(string name) =>
-        _byTensor.TryGetValue(name, out var f) ? f.Find(name)! : throw new InvalidDataException($"{Directory}: tensor '{name}' is missing from the checkpoint.");
+        _byTensor.TryGetValue(_prefix + name, out var f) ? f.Find(_prefix + name)! : throw new InvalidDataException($"{Directory}: tensor '{_prefix + name}' is missing from the checkpoint.");
 
     /// <summary>Pointer to a tensor's stored bytes (valid while the checkpoint is open).</summary>
-    public void* Pointer(string name) => _byTensor.TryGetValue(name, out var f) ? f.Pointer(f.Find(name)!) : throw new InvalidDataException($"{Directory}: tensor '{name}' is missing from the checkpoint.");
+    public void* Pointer(string name) => _byTensor.TryGetValue(_prefix + name, out var f) ? f.Pointer(f.Find(_prefix + name)!) : throw new InvalidDataException($"{Directory}: tensor '{_prefix + name}' is missing from the checkpoint.");
 
     /// <summary>Total stored bytes of all tensors.</summary>
     public long ByteCount => _files.Sum(f => f.Tensors.Values.Sum(t => t.ByteLength));
@@ -174,6 +176,21 @@ public sealed unsafe class Checkpoint : IDisposable
             throw new InvalidDataException($"{t.Source}: tensor '{t.Name}' has dtype {SafetensorsFile.DTypeName(t.Type)}, but a weight must be F32, BF16 or F16.");
     }
 
+    /// <summary>
+    /// Rows [first, first + rows) of expert e of a 3-D tensor stored [E, totalRows, cols] (Granite's fused
+    /// input_linear [E, 2I, H]: gate rows then up rows; output_linear [E, H, I]) as a weight matrix [rows, cols] over the
+    /// mapped data, no copy.
+    /// </summary>
+    public WeightMatrix ExpertRows(string name, int expert, int experts, int totalRows, int cols, int first, int rows)
+    {
+        var t = Require(name, experts, totalRows, cols);
+        RequireFloat(t);
+        if (first < 0 || first + rows > totalRows) throw new ArgumentOutOfRangeException(nameof(first), $"{t.Source}: tensor '{name}': rows {first}..{first + rows - 1} of {totalRows}.");
+        int size = SafetensorsFile.ElementSize(t.Type);
+        byte* start = (byte*)Pointer(name) + ((long)expert * totalRows + first) * cols * size;
+        return new WeightMatrix(t.Type, start, rows, cols);
+    }
+
     private readonly List<Array> _derived = new();
 
     /// <summary>
@@ -189,11 +206,27 @@ public sealed unsafe class Checkpoint : IDisposable
         var copy = GC.AllocateUninitializedArray<byte>(inFeatures * outFeatures * size, pinned: true);
         byte* src = (byte*)Pointer(name) + (long)expert * inFeatures * outFeatures * size;
         fixed (byte* dst = copy)
-            for (int i = 0; i < inFeatures; i++)
-                for (int o = 0; o < outFeatures; o++)
-                    Buffer.MemoryCopy(src + ((long)i * outFeatures + o) * size, dst + ((long)o * inFeatures + i) * size, size, size);
+            switch (size)
+            {
+                case 2: Transpose((ushort*)src, (ushort*)dst, inFeatures, outFeatures); break;
+                case 4: Transpose((uint*)src, (uint*)dst, inFeatures, outFeatures); break;
+                default: throw new NotSupportedException($"{t.Source}: tensor '{name}': {size}-byte elements cannot be transposed.");
+            }
         lock (_derived) _derived.Add(copy);
         fixed (byte* dst = copy) return new WeightMatrix(t.Type, dst, outFeatures, inFeatures);   // pinned: the address stays valid
+    }
+
+    /// <summary>dst [cols, rows] = src [rows, cols]ᵀ, in 64 × 64 tiles (Llama 4 Scout's experts are 5120 × 16384 each).</summary>
+    private static void Transpose<T>(T* src, T* dst, int rows, int cols) where T : unmanaged
+    {
+        const int Tile = 64;
+        for (int r0 = 0; r0 < rows; r0 += Tile)
+            for (int c0 = 0; c0 < cols; c0 += Tile)
+            {
+                int r1 = Math.Min(rows, r0 + Tile), c1 = Math.Min(cols, c0 + Tile);
+                for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++) dst[(long)c * rows + r] = src[(long)r * cols + c];
+            }
     }
 
     /// <summary>

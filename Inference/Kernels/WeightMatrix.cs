@@ -78,4 +78,19 @@ public readonly unsafe struct WeightMatrix
         });
         return new WeightMatrix(DType.BF16, destination, rows, cols, interleaved: true);
     }
+
+    /// <summary>Rows [first, first + count) as a matrix over the same data (F32, BF16, F16 only).</summary>
+    public WeightMatrix RowRange(int first, int count)
+    {
+        int size = Type switch
+        {
+            DType.F32 => 4, DType.BF16 or DType.F16 => 2,
+            _ => throw new NotSupportedException($"WeightMatrix.RowRange: {Type} rows are not addressable one by one."),
+        };
+        if (first < 0 || count < 0 || first + count > Rows) throw new ArgumentOutOfRangeException(nameof(first), $"WeightMatrix.RowRange: rows {first}..{first + count - 1} of {Rows}.");
+        if (!Interleaved) return new WeightMatrix(Type, (byte*)Data + (long)first * Cols * size, count, Cols);
+        // Interleaved: whole groups of 8 rows only (a view's rows past count are never read out).
+        if (first % InterleavedRows != 0) throw new NotSupportedException($"WeightMatrix.RowRange: an interleaved matrix splits at multiples of {InterleavedRows} rows, not at row {first}.");
+        return new WeightMatrix(Type, (byte*)Data + InterleavedOffset(first, 0, Cols), count, Cols, interleaved: true);
+    }
 }

@@ -5,19 +5,28 @@ using SteerMoE.Research.Inference.Routing;
 
 namespace SteerMoE.Research.Inference.Layers;
 
-/// <summary>A dense SwiGLU expert that every token goes through, scaled by σ(gate · x) (Qwen2-MoE's shared expert).</summary>
-public sealed class SharedExpert(SwiGluExperts expert, Linear gate)
+/// <summary>
+/// A dense SwiGLU expert that every token goes through, scaled by σ(gate · x) when it has a gate (Qwen2-MoE's
+/// shared expert), added as it is without one (DeepSeek's shared experts, one SwiGLU of n_shared_experts × the
+/// expert width).
+/// </summary>
+public sealed class SharedExpert(SwiGluExperts expert, Linear? gate)
 {
     internal SwiGluExperts Expert => expert;   // read by the CUDA backend's upload
-    internal Linear Gate => gate;
+    internal Linear? Gate => gate;
 
-    /// <summary>Adds σ(gate x) · expert(x) to y. x, y [n, H].</summary>
+    /// <summary>Adds σ(gate x) · expert(x) (ungated: expert(x)) to y. x, y [n, H].</summary>
     public void AddTo(ReadOnlySpan<float> x, Span<float> y, int n, Precision precision)
     {
         int hidden = expert.Hidden;
         var output = new float[n * hidden];   // [n, H]
-        var g = new float[n];                  // [n, 1]
         expert.Apply(0, x, output, n, precision);
+        if (gate is null)
+        {
+            for (int i = 0; i < n * hidden; i++) y[i] += output[i];
+            return;
+        }
+        var g = new float[n];                  // [n, 1]
         gate.Apply(x, g, n, precision);
         for (int t = 0; t < n; t++)
         {
@@ -32,8 +41,13 @@ public sealed class SharedExpert(SwiGluExperts expert, Linear gate)
 /// observer hook → the chosen experts, weighted and summed in expert order (so the sum does not depend on
 /// threads) → plus the optional shared expert.
 /// </summary>
-public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank experts, SharedExpert? shared = null)
+public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank experts, SharedExpert? shared = null, bool weightsScaleInputs = false)
 {
+    /// <summary>
+    /// The routing weight multiplies the expert's input, y = Σ expert(w · x), instead of its output, y = Σ w · expert(x)
+    /// (Llama 4; the experts are nonlinear, so the two differ).
+    /// </summary>
+    public bool WeightsScaleInputs { get; } = weightsScaleInputs;
     /// <summary>The router projection [E, H] (with bias for gpt-oss).</summary>
     public Linear Router { get; } = router;
     /// <summary>The routing rule.</summary>
@@ -49,16 +63,29 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
         int n = layout.Count, e = Experts.Count, k = Routing.TopK, hidden = Experts.Hidden;
         var logits = new float[n * e];     // [N, E] raw router output
         Router.Apply(x, logits, n, precision);
-        float[] scores = logits;
-        if (rewrite is not null)
-        {
-            scores = (float[])logits.Clone();
-            rewrite.Rewrite(layer, scores, n, e);
-        }
         var index = new int[n * k];        // [N, k]
         var weight = new float[n * k];     // [N, k]
-        for (int t = 0; t < n; t++)
-            Routing.Route(scores.AsSpan(t * e, e), index.AsSpan(t * k, k), weight.AsSpan(t * k, k));
+        if (Routing is ISelectionRouting selecting && rewrite?.Target != RewriteTarget.RouterLogits)
+        {
+            // The rewrite sits on the score the top-k ranks (docs/CONTRACTS.md §3); the weights come from the logits.
+            // With RewriteTarget.RouterLogits the branch below rewrites the logits and the routing scores them as usual.
+            var selection = new float[n * e];   // [N, E]
+            for (int t = 0; t < n; t++) selecting.SelectionScores(logits.AsSpan(t * e, e), selection.AsSpan(t * e, e));
+            rewrite?.Rewrite(layer, selection, n, e);
+            for (int t = 0; t < n; t++)
+                selecting.Select(logits.AsSpan(t * e, e), selection.AsSpan(t * e, e), index.AsSpan(t * k, k), weight.AsSpan(t * k, k));
+        }
+        else
+        {
+            float[] scores = logits;
+            if (rewrite is not null)
+            {
+                scores = (float[])logits.Clone();
+                rewrite.Rewrite(layer, scores, n, e);
+            }
+            for (int t = 0; t < n; t++)
+                Routing.Route(scores.AsSpan(t * e, e), index.AsSpan(t * k, k), weight.AsSpan(t * k, k));
+        }
         observer?.OnRouting(new RoutingBatch(layer, e, k, logits, index, weight, layout.Sequence, layout.Position));
 
         // The experts only see their own tokens, so the block runs in token chunks that bound the expert output
@@ -103,7 +130,11 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
                 try
                 {
                     for (int r = 0; r < rows; r++)
-                        new ReadOnlySpan<float>(x + (long)(order[r0 + r] / k) * hidden, hidden).CopyTo(input.AsSpan(r * hidden, hidden));
+                    {
+                        var row = input.AsSpan(r * hidden, hidden);
+                        new ReadOnlySpan<float>(x + (long)(order[r0 + r] / k) * hidden, hidden).CopyTo(row);
+                        if (WeightsScaleInputs) foreach (ref float v in row) v *= weight[first + order[r0 + r]];
+                    }
                     Experts.Apply(expert, input.AsSpan(0, rows * hidden), outputs.AsSpan(r0 * hidden, rows * hidden), rows, precision);
                 }
                 finally { ArrayPool<float>.Shared.Return(input); }
@@ -134,7 +165,7 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
                         }
                         float* dst = y + (long)t * hidden;
                         new Span<float>(dst, hidden).Clear();
-                        for (int j = 0; j < k; j++) AddScaled(os + (long)rowOf[slot[j]] * hidden, weight[first + slot[j]], dst, hidden);
+                        for (int j = 0; j < k; j++) AddScaled(os + (long)rowOf[slot[j]] * hidden, WeightsScaleInputs ? 1f : weight[first + slot[j]], dst, hidden);
                     }
                 });
             }
@@ -155,15 +186,51 @@ public sealed class MoeBlock(Linear router, IRouting routing, IExpertBank expert
     }
 }
 
-/// <summary>One decoder layer: x += attn(norm1(x)); x += moe(norm2(x)).</summary>
-public sealed class DecoderLayer(INorm attentionNorm, Attention attention, INorm moeNorm, MoeBlock moe)
+/// <summary>
+/// One decoder layer: x += attn(norm1(x)); x += ffn(norm2(x)), the feed-forward block being either an MoE block
+/// (<see cref="Moe"/>) or, in the dense layers of interleaved models, a dense MLP (<see cref="DenseMlp"/>).
+/// </summary>
+public sealed class DecoderLayer
 {
+    /// <summary>A layer with an MoE block.</summary>
+    public DecoderLayer(INorm attentionNorm, ISelfAttention attention, INorm moeNorm, MoeBlock moe)
+    {
+        AttentionNorm = attentionNorm; Attention = attention; MoeNorm = moeNorm; Moe = moe;
+    }
+
+    /// <summary>A dense layer (no router, no experts).</summary>
+    public DecoderLayer(INorm attentionNorm, ISelfAttention attention, INorm mlpNorm, SwiGluMlp mlp)
+    {
+        AttentionNorm = attentionNorm; Attention = attention; MoeNorm = mlpNorm; DenseMlp = mlp;
+    }
+
     /// <summary>Norm before attention.</summary>
-    public INorm AttentionNorm { get; } = attentionNorm;
-    /// <summary>Self-attention.</summary>
-    public Attention Attention { get; } = attention;
-    /// <summary>Norm before the MoE block.</summary>
-    public INorm MoeNorm { get; } = moeNorm;
-    /// <summary>The MoE block.</summary>
-    public MoeBlock Moe { get; } = moe;
+    public INorm AttentionNorm { get; }
+    /// <summary>Self-attention (standard or latent).</summary>
+    public ISelfAttention Attention { get; }
+    /// <summary>Norm before the feed-forward block (MoE or dense).</summary>
+    public INorm MoeNorm { get; }
+    /// <summary>The MoE block, or null in a dense layer.</summary>
+    public MoeBlock? Moe { get; }
+    /// <summary>The dense MLP of a dense layer, or null in an MoE layer.</summary>
+    public SwiGluMlp? DenseMlp { get; }
+
+    /// <summary>The feed-forward block: x [N, H] → y [N, H] (overwritten); only an MoE block calls the routing hooks.</summary>
+    public void FeedForward(ReadOnlySpan<float> x, Span<float> y, TokenLayout layout, int layer, IRouterRewrite? rewrite, IRoutingObserver? observer, Precision precision)
+    {
+        if (Moe is { } moe) moe.Forward(x, y, layout, layer, rewrite, observer, precision);
+        else DenseMlp!.Apply(x, y, layout.Count, precision);
+    }
+}
+
+/// <summary>A dense SwiGLU MLP, down(silu(gate x) · up x) (the dense layers of interleaved MoE models).</summary>
+public sealed class SwiGluMlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down)
+{
+    private readonly SwiGluExperts _mlp = new([gate], [up], [down]);
+
+    /// <summary>Intermediate size.</summary>
+    public int Intermediate => _mlp.Intermediate;
+
+    /// <summary>x [n, H] → y [n, H].</summary>
+    public void Apply(ReadOnlySpan<float> x, Span<float> y, int n, Precision precision) => _mlp.Apply(0, x, y, n, precision);
 }

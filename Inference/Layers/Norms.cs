@@ -64,3 +64,25 @@ public sealed class LayerNorm(float[] weight, float[] bias, float eps) : INorm
         }
     }
 }
+
+/// <summary>A weightless RMS norm over rows of <see cref="Dim"/>: y = x / sqrt(mean(x²) + eps) (Llama 4's L2Norm of q and k per head).</summary>
+public sealed class UnitRmsNorm(int dim, float eps) : INorm
+{
+    /// <inheritdoc />
+    public int Dim => dim;
+
+    /// <inheritdoc />
+    public void Apply(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int r = 0; r < x.Length / dim; r++)
+        {
+            var row = x.Slice(r * dim, dim);
+            float sum = 0f;
+            for (int i = 0; i < dim; i++) sum += row[i] * row[i];
+            float inv = 1f / MathF.Sqrt(sum / dim + eps);
+            var dst = y.Slice(r * dim, dim);
+            for (int i = 0; i < dim; i++) dst[i] = row[i] * inv;
+        }
+    }
+}
+

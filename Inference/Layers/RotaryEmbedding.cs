@@ -16,11 +16,17 @@ public sealed class RotaryEmbedding
 
     /// <summary>Rotated dimensions per head.</summary>
     public int HeadDim { get; }
+    /// <summary>
+    /// Pairs are adjacent, (x_{2i}, x_{2i+1}) rotated by pos · invFreq_i (DeepSeek's rope, llama.cpp's "norm" type;
+    /// transformers' DeepSeek de-interleaves q and k first, then rotates half: the same dot products), instead of
+    /// (x_i, x_{i+D/2}).
+    /// </summary>
+    public bool AdjacentPairs { get; }
 
-    /// <summary>Builds the frequencies of a rope variant for a head size.</summary>
-    public RotaryEmbedding(RopeSettings rope, int headDim, int maxPositions)
+    /// <summary>Builds the frequencies of a rope variant for a head size (<paramref name="adjacentPairs"/>: see <see cref="AdjacentPairs"/>).</summary>
+    public RotaryEmbedding(RopeSettings rope, int headDim, int maxPositions, bool adjacentPairs = false)
     {
-        HeadDim = headDim;
+        HeadDim = headDim; AdjacentPairs = adjacentPairs;
         int half = headDim / 2;
         var basic = new double[half];
         for (int i = 0; i < half; i++) basic[i] = Math.Pow(rope.Theta, (float)(2 * i) / headDim);   // base^(2i/D), exponent in fp32 as torch
@@ -128,25 +134,35 @@ public sealed class RotaryEmbedding
     }
 
     /// <summary>
-    /// Rotates x [n, heads · HeadDim] in place; row r has position positions[r]. <paramref name="sequenceLength"/>
+    /// Rotates x [n, heads · stride] in place, the first HeadDim floats of each head (stride: the head size, HeadDim
+    /// unless <paramref name="headStride"/> says more: partial rotary, GLM-4.5); row r has position positions[r]. <paramref name="sequenceLength"/>
     /// (the largest position + 1 in the call) selects long-rope's short or long factors.
     /// </summary>
-    public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength)
+    public void Apply(Span<float> x, int heads, ReadOnlySpan<int> positions, int sequenceLength, int headStride = 0)
     {
-        int half = HeadDim / 2, width = heads * HeadDim;
+        int stride = headStride > 0 ? headStride : HeadDim;
+        int half = HeadDim / 2, width = heads * stride;
         Span<float> cos = stackalloc float[half], sin = stackalloc float[half];
         for (int r = 0; r < positions.Length; r++)
         {
             CosSin(positions[r], sequenceLength, cos, sin);
             for (int h = 0; h < heads; h++)
             {
-                var v = x.Slice(r * width + h * HeadDim, HeadDim);
-                for (int i = 0; i < half; i++)
-                {
-                    float a = v[i], b = v[i + half];
-                    v[i] = a * cos[i] + (-b) * sin[i];
-                    v[i + half] = b * cos[i] + a * sin[i];
-                }
+                var v = x.Slice(r * width + h * stride, HeadDim);
+                if (AdjacentPairs)
+                    for (int i = 0; i < half; i++)
+                    {
+                        float a = v[2 * i], b = v[2 * i + 1];
+                        v[2 * i] = a * cos[i] + (-b) * sin[i];
+                        v[2 * i + 1] = b * cos[i] + a * sin[i];
+                    }
+                else
+                    for (int i = 0; i < half; i++)
+                    {
+                        float a = v[i], b = v[i + half];
+                        v[i] = a * cos[i] + (-b) * sin[i];
+                        v[i + half] = b * cos[i] + a * sin[i];
+                    }
             }
         }
     }

@@ -126,3 +126,157 @@ public sealed class SparseMixerRouting : IRouting
         }
     }
 }
+
+/// <summary>
+/// A routing whose top-k ranks a selection score that is not the router logits themselves (sigmoid routers with a
+/// selection bias, group-limited routers): the MoE block computes the selection scores, lets the rewrite hook change
+/// them, then selects. The mixing weights come from the logits (unbiased scores), never from the selection scores.
+/// </summary>
+public interface ISelectionRouting : IRouting
+{
+    /// <summary>logits [E] → the score the top-k ranks, selection [E] (masked groups included, see the implementations).</summary>
+    void SelectionScores(ReadOnlySpan<float> logits, Span<float> selection);
+    /// <summary>The top-k of <paramref name="selection"/> (possibly rewritten) → index [k]; weight [k] from <paramref name="logits"/>.</summary>
+    void Select(ReadOnlySpan<float> logits, ReadOnlySpan<float> selection, Span<int> index, Span<float> weight);
+}
+
+/// <summary>How the group-limited routers score a group of experts.</summary>
+public enum GroupScore
+{
+    /// <summary>The group's largest score (DeepSeek-V2's group_limited_greedy).</summary>
+    Max,
+    /// <summary>The sum of the group's two largest scores (DeepSeek-V3's and GLM-4.5's noaux_tc).</summary>
+    SumOfTopTwo,
+}
+
+/// <summary>
+/// Group-limited expert choice (DeepSeek): the E experts form <c>groups</c> equal consecutive groups; each group is
+/// scored (<see cref="GroupScore"/>), the <c>keptGroups</c> best groups are kept (ties: lower group first) and the other
+/// experts' scores are set to 0, as transformers' masked_fill(…, 0.0). One group: the scores unchanged.
+/// </summary>
+public static class ExpertGroups
+{
+    /// <summary>Masks <paramref name="scores"/> [E] in place to the kept groups.</summary>
+    public static void Limit(Span<float> scores, int groups, int keptGroups, GroupScore rule)
+    {
+        if (groups <= 1) return;
+        int per = scores.Length / groups;
+        Span<float> groupScore = stackalloc float[groups];
+        Span<int> two = stackalloc int[2];
+        for (int g = 0; g < groups; g++)
+        {
+            var members = scores.Slice(g * per, per);
+            if (rule == GroupScore.Max) { float m = float.NegativeInfinity; foreach (float v in members) m = MathF.Max(m, v); groupScore[g] = m; }
+            else { RoutingMath.TopK(members, two); groupScore[g] = members[two[0]] + members[two[1]]; }
+        }
+        Span<int> kept = stackalloc int[keptGroups];
+        RoutingMath.TopK(groupScore, kept);
+        for (int g = 0; g < groups; g++)
+            if (kept.IndexOf(g) < 0) scores.Slice(g * per, per).Clear();
+    }
+}
+
+/// <summary>
+/// DeepSeek-V2: softmax over all experts (fp32), group-limited (group_limited_greedy: a group scores its best expert;
+/// greedy: one group), top-k of the probabilities; the weights are the chosen probabilities, renormalised to sum 1
+/// (plus 1e-20) when norm_topk_prob and k &gt; 1, else multiplied by routed_scaling_factor (transformers' DeepSeek-V2:
+/// one or the other).
+/// </summary>
+public sealed class GroupLimitedSoftmaxRouting(int topK, int groups, int keptGroups, bool renormalize, float scaling) : ISelectionRouting
+{
+    /// <inheritdoc />
+    public int TopK => topK;
+
+    /// <inheritdoc />
+    public void SelectionScores(ReadOnlySpan<float> logits, Span<float> selection)
+    {
+        RoutingMath.Softmax(logits, selection);
+        ExpertGroups.Limit(selection, groups, keptGroups, GroupScore.Max);
+    }
+
+    /// <inheritdoc />
+    public void Select(ReadOnlySpan<float> logits, ReadOnlySpan<float> selection, Span<int> index, Span<float> weight)
+    {
+        Span<float> p = stackalloc float[logits.Length];
+        RoutingMath.Softmax(logits, p);
+        RoutingMath.TopK(selection, index);
+        float sum = 0f;
+        for (int j = 0; j < topK; j++) { weight[j] = p[index[j]]; sum += weight[j]; }
+        if (topK > 1 && renormalize) for (int j = 0; j < topK; j++) weight[j] /= sum + 1e-20f;
+        else for (int j = 0; j < topK; j++) weight[j] *= scaling;
+    }
+
+    /// <inheritdoc />
+    public void Route(ReadOnlySpan<float> scores, Span<int> index, Span<float> weight)
+    {
+        Span<float> selection = stackalloc float[scores.Length];
+        SelectionScores(scores, selection);
+        Select(scores, selection, index, weight);
+    }
+}
+
+/// <summary>
+/// DeepSeek-V3 / GLM-4.5 (noaux_tc): s = σ(logits) (fp32); the selection score s + e_score_correction_bias, limited to
+/// the best groups (a group scores the sum of its two best selection scores); top-k of the selection scores; the
+/// weights are the chosen experts' unbiased s, renormalised to sum 1 (plus 1e-20) when norm_topk_prob and k &gt; 1, then
+/// multiplied by routed_scaling_factor.
+/// </summary>
+public sealed class BiasedSigmoidRouting(int topK, float[] bias, int groups, int keptGroups, bool renormalize, float scaling) : ISelectionRouting
+{
+    /// <inheritdoc />
+    public int TopK => topK;
+    /// <summary>The selection bias [E] (e_score_correction_bias).</summary>
+    public IReadOnlyList<float> Bias => bias;
+
+    private static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
+
+    /// <inheritdoc />
+    public void SelectionScores(ReadOnlySpan<float> logits, Span<float> selection)
+    {
+        for (int e = 0; e < logits.Length; e++) selection[e] = Sigmoid(logits[e]) + bias[e];
+        ExpertGroups.Limit(selection, groups, keptGroups, GroupScore.SumOfTopTwo);
+    }
+
+    /// <inheritdoc />
+    public void Select(ReadOnlySpan<float> logits, ReadOnlySpan<float> selection, Span<int> index, Span<float> weight)
+    {
+        RoutingMath.TopK(selection, index);
+        float sum = 0f;
+        for (int j = 0; j < topK; j++) { weight[j] = Sigmoid(logits[index[j]]); sum += weight[j]; }
+        if (topK > 1 && renormalize) for (int j = 0; j < topK; j++) weight[j] /= sum + 1e-20f;
+        for (int j = 0; j < topK; j++) weight[j] *= scaling;
+    }
+
+    /// <inheritdoc />
+    public void Route(ReadOnlySpan<float> scores, Span<int> index, Span<float> weight)
+    {
+        Span<float> selection = stackalloc float[scores.Length];
+        SelectionScores(scores, selection);
+        Select(scores, selection, index, weight);
+    }
+}
+
+/// <summary>
+/// Llama 4: top-k of the logits, each chosen expert weighted σ(its logit), no renormalisation; the block applies the
+/// weight to the expert's input (<see cref="MoeBlock.WeightsScaleInputs"/>). The rewrite sits on a copy of the logits
+/// (the selection score); the weights stay σ of the unrewritten logits (docs/CONTRACTS.md §3).
+/// </summary>
+public sealed class SigmoidTopKRouting(int topK) : ISelectionRouting
+{
+    /// <inheritdoc />
+    public int TopK => topK;
+
+    /// <inheritdoc />
+    public void SelectionScores(ReadOnlySpan<float> logits, Span<float> selection) => logits.CopyTo(selection);
+
+    /// <inheritdoc />
+    public void Select(ReadOnlySpan<float> logits, ReadOnlySpan<float> selection, Span<int> index, Span<float> weight)
+    {
+        RoutingMath.TopK(selection, index);
+        for (int j = 0; j < topK; j++) weight[j] = 1f / (1f + MathF.Exp(-logits[index[j]]));
+    }
+
+    /// <inheritdoc />
+    public void Route(ReadOnlySpan<float> scores, Span<int> index, Span<float> weight) => Select(scores, scores, index, weight);
+}
+

@@ -42,10 +42,11 @@ public sealed class KvCache : Models.IKvCache
     private readonly float[][][] _keys, _values;   // [layer][sequence] → [capacity, width]
     private readonly int[] _lengths;                // [sequence] tokens cached
 
-    /// <summary>An empty cache for <paramref name="sequences"/> rows.</summary>
-    public KvCache(int layers, int sequences, int width)
+    /// <summary>An empty cache for <paramref name="sequences"/> rows: <paramref name="width"/> floats of keys per token
+    /// and layer, and as many of values unless <paramref name="valueWidth"/> says otherwise (0: no values, MLA).</summary>
+    public KvCache(int layers, int sequences, int width, int? valueWidth = null)
     {
-        Width = width;
+        Width = width; ValueWidth = valueWidth ?? width;
         _keys = new float[layers][][]; _values = new float[layers][][];
         for (int l = 0; l < layers; l++)
         {
@@ -55,14 +56,16 @@ public sealed class KvCache : Models.IKvCache
         _lengths = new int[sequences];
     }
 
-    /// <summary>Floats per cached token (kvHeads · headDim).</summary>
+    /// <summary>Key floats per cached token (kvHeads · headDim; MLA: kv_lora_rank + qk_rope_head_dim).</summary>
     public int Width { get; }
+    /// <summary>Value floats per cached token (kvHeads · headDim; MLA: 0, the values come from the latent).</summary>
+    public int ValueWidth { get; }
     /// <summary>Number of sequences.</summary>
     public int SequenceCount => _lengths.Length;
     /// <summary>Tokens cached for each sequence.</summary>
     public IReadOnlyList<int> Lengths => _lengths;
     /// <summary>Bytes held by keys and values.</summary>
-    public long ByteCount => _keys.Sum(l => l.Sum(s => (long)s.Length)) * 2 * sizeof(float);
+    public long ByteCount => (_keys.Sum(l => l.Sum(s => (long)s.Length)) + _values.Sum(l => l.Sum(s => (long)s.Length))) * sizeof(float);
 
     /// <summary>Makes room for <paramref name="length"/> tokens of sequence <paramref name="sequence"/> in layer <paramref name="layer"/>.</summary>
     internal void Reserve(int layer, int sequence, int length)
@@ -70,7 +73,7 @@ public sealed class KvCache : Models.IKvCache
         if (_keys[layer][sequence].Length >= length * Width) return;
         int capacity = Math.Max(length, Math.Max(16, _keys[layer][sequence].Length / Width * 2));
         Array.Resize(ref _keys[layer][sequence], capacity * Width);
-        Array.Resize(ref _values[layer][sequence], capacity * Width);
+        Array.Resize(ref _values[layer][sequence], capacity * ValueWidth);
     }
 
     /// <summary>Keys of a sequence in a layer: [capacity, Width].</summary>

@@ -37,6 +37,9 @@ public sealed class ConfigReader
     public IReadOnlyList<string> Unread() =>
         _root.EnumerateObject().Select(p => p.Name).Where(n => !_looked.Contains(n) && !NotUsedAtInference.Contains(n)).Distinct().ToList();
 
+    /// <summary>Marks every field not looked up so far as knowingly unused (a multimodal wrapper's top level: its vision parts).</summary>
+    public void IgnoreAllOthers() => _looked.UnionWith(_root.EnumerateObject().Select(p => p.Name));
+
     /// <summary>Marks fields an architecture knowingly does not need (its comment says why), so they are not reported as unread.</summary>
     public void Ignore(params string[] fields) => _looked.UnionWith(fields);
 
@@ -48,6 +51,23 @@ public sealed class ConfigReader
     {
         _looked.Add(field);
         return _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+    }
+
+    /// <summary>True when the field is in the object, JSON null included (where null and absent mean different things:
+    /// Llama 4's attention_chunk_size null turns chunking off, absent means transformers' default).</summary>
+    public bool Present(string field)
+    {
+        _looked.Add(field);
+        return _root.TryGetProperty(field, out _);
+    }
+
+    /// <summary>An optional list of integers; null when absent.</summary>
+    public int[]? Ints(string field)
+    {
+        if (Raw(field) is not { } v) return null;
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetInt32(out _)))
+            throw Wrong(field, "a list of integers", v);
+        return v.EnumerateArray().Select(x => x.GetInt32()).ToArray();
     }
 
     private FormatException Missing(string field, string what) => new($"{Source}: field '{field}' is missing; expected {what}.");

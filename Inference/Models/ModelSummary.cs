@@ -23,7 +23,7 @@ public sealed record ModelSummary(ModelConfig Config, long Parameters, IReadOnly
             : t.Name.EndsWith("_scales", StringComparison.Ordinal) && t.Type == DType.U8 ? 0 : t.ElementCount);
         var byType = tensors.GroupBy(t => SafetensorsFile.DTypeName(t.Type)).OrderByDescending(g => g.Sum(t => t.ByteLength))
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ByteLength));
-        long kv = (long)c.LayerCount * 2 * c.KeyValueHeadCount * c.HeadDim * sizeof(float);
+        long kv = (long)c.LayerCount * (c.CacheWidths.Key + c.CacheWidths.Value) * sizeof(float);
         return new ModelSummary(c, parameters, byType, model.Weights.ByteCount, model.Weights.DerivedByteCount + model.Weights.InterleavedByteCount, kv, model.Weights.Files.Count);
     }
 }

@@ -35,6 +35,12 @@ public sealed record LoadOptions
         "stored" => false,
         var other => throw new ArgumentException($"STEERMOE_WEIGHT_LAYOUT: expected 'interleaved' or 'stored', got '{other}'."),
     };
+
+    /// <summary>
+    /// How multi-head latent attention (DeepSeek) computes from its compressed cache: decompressed (default, transformers'
+    /// formula) or with absorbed weights (docs/CONTRACTS.md §9). Other architectures ignore it.
+    /// </summary>
+    public LatentAttentionPath LatentAttention { get; init; } = LatentAttentionPath.Decompressed;
 }
 
 /// <summary>Options of one forward pass.</summary>
@@ -107,14 +113,14 @@ public sealed class MoeModel : IMoeEngine
         var config = ModelConfig.Load(directory);
         ModelConfig.ReportWarnings(config);
         var architecture = ArchitectureRegistry.Get(config);
-        var weights = Checkpoint.Open(directory, interleaveBf16: (options ?? new LoadOptions()).ResolveInterleave());
+        var weights = Checkpoint.Open(directory, architecture.TensorPrefix, interleaveBf16: (options ?? new LoadOptions()).ResolveInterleave());
         try
         {
             // An untied embedding is read a row per token: it keeps the stored layout.
             bool tied = config.TieWordEmbeddings && !weights.Contains("lm_head.weight");
             var embedding = weights.Matrix("model.embed_tokens.weight", config.VocabSize, config.HiddenSize, decodeLayout: tied);
             var layers = new DecoderLayer[config.LayerCount];
-            for (int l = 0; l < layers.Length; l++) layers[l] = WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config);
+            for (int l = 0; l < layers.Length; l++) layers[l] = WithLatentPath(WithExpertArithmetic(architecture.BuildLayer(l, config, weights), options, config), options);
             var norm = architecture.BuildNorm("model.norm", config, weights);
             // tie_word_embeddings (Llama-3.2-1B, Llama-Guard-3-1B): the checkpoint has no lm_head.weight and the output
             // projection is embed_tokens [V, H] itself; a stored lm_head.weight is used when present.
@@ -136,15 +142,24 @@ public sealed class MoeModel : IMoeEngine
     {
         var arithmetic = options?.ExpertArithmetic ?? ExpertArithmetic.Fp32;
         if (arithmetic == ExpertArithmetic.Fp32) return layer;
-        if (layer.Moe.Experts is not ClampedSwiGluExperts experts)
+        if (layer.Moe?.Experts is not ClampedSwiGluExperts experts)
             throw new NotSupportedException($"{config.Source}: expert arithmetic '{arithmetic.Name()}' is implemented for gpt-oss experts only; {config.Architecture} runs its experts in fp32.");
-        var moe = layer.Moe;
+        var moe = layer.Moe!;
         return new DecoderLayer(layer.AttentionNorm, layer.Attention, layer.MoeNorm,
             new MoeBlock(moe.Router, moe.Routing, experts.WithArithmetic(arithmetic), moe.Shared));
     }
 
+    /// <summary>The layer with its latent attention computing by the requested path.</summary>
+    private static DecoderLayer WithLatentPath(DecoderLayer layer, LoadOptions? options)
+    {
+        var path = options?.LatentAttention ?? LatentAttentionPath.Decompressed;
+        if (layer.Attention is not LatentAttention latent || latent.Path == path) return layer;
+        return layer.Moe is { } moe ? new DecoderLayer(layer.AttentionNorm, latent.WithPath(path), layer.MoeNorm, moe)
+            : new DecoderLayer(layer.AttentionNorm, latent.WithPath(path), layer.MoeNorm, layer.DenseMlp!);
+    }
+
     /// <summary>An empty KV cache for <paramref name="sequences"/> batch rows.</summary>
-    public KvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.KeyValueHeadCount * Config.HeadDim);
+    public KvCache CreateCache(int sequences) => new(Config.LayerCount, sequences, Config.CacheWidths.Key, Config.CacheWidths.Value);
 
     /// <summary>"CPU" (the engine's <see cref="IMoeEngine.Description"/>).</summary>
     public string Description => "CPU";
@@ -181,24 +196,34 @@ public sealed class MoeModel : IMoeEngine
                 if ((uint)id >= (uint)vocab) throw new ArgumentException($"Forward: token id {id} is outside the vocabulary 0..{vocab - 1}.");
                 MatMul.WidenRow(_embedding, id, x.AsSpan(row++ * hidden, hidden));
             }
+        // Granite's multipliers (1 elsewhere, and then no operation at all: the other architectures' bits are untouched)
+        float embeddingScale = (float)Config.EmbeddingMultiplier, residualScale = (float)Config.ResidualMultiplier;
+        if (embeddingScale != 1f) for (int i = 0; i < x.Length; i++) x[i] *= embeddingScale;
         for (int l = 0; l < _layers.Length; l++)
         {
             var layer = _layers[l];
             layer.AttentionNorm.Apply(x, normed);
             layer.Attention.Forward(normed, block, layout, cache, l, options.Precision);
-            for (int i = 0; i < x.Length; i++) x[i] += block[i];
+            AddResidual(x, block, residualScale);
             layer.MoeNorm.Apply(x, normed);
-            layer.Moe.Forward(normed, block, layout, l, options.Rewrite, options.Observer, options.Precision);
-            for (int i = 0; i < x.Length; i++) x[i] += block[i];
+            layer.FeedForward(normed, block, layout, l, options.Rewrite, options.Observer, options.Precision);
+            AddResidual(x, block, residualScale);
         }
         cache.Advance(lengths);
         _finalNorm.Apply(x, normed);
         float[]? logits = null;
+        float scaleLast = 1f;                             // the logits divisor still to apply to the last rows
         var last = new float[sequences.Count * vocab];   // [B, V]
         if (options.ReturnLogits)
         {
             logits = new float[(long)n * vocab];
             _lmHead.Apply(normed, logits, n, options.Precision);
+        }
+        if (Config.LogitsScaling != 1)
+        {
+            float divisor = (float)Config.LogitsScaling;
+            if (logits is not null) for (long i = 0; i < logits.LongLength; i++) logits[i] /= divisor;
+            else scaleLast = divisor;
         }
         var lastRows = layout.LastRows;
         if (logits is not null)
@@ -209,9 +234,17 @@ public sealed class MoeModel : IMoeEngine
             var output = new float[lastRows.Count * vocab];
             for (int i = 0; i < lastRows.Count; i++) normed.AsSpan(lastRows[i].Row * hidden, hidden).CopyTo(gathered.AsSpan(i * hidden));
             _lmHead.Apply(gathered, output, lastRows.Count, options.Precision);
+            if (scaleLast != 1f) for (int i = 0; i < output.Length; i++) output[i] /= scaleLast;
             for (int i = 0; i < lastRows.Count; i++) output.AsSpan(i * vocab, vocab).CopyTo(last.AsSpan(lastRows[i].Sequence * vocab));
         }
         return new ForwardResult(logits, last, layout, vocab);
+    }
+
+    /// <summary>x += block · scale (scale 1: a plain sum).</summary>
+    private static void AddResidual(float[] x, float[] block, float scale)
+    {
+        if (scale == 1f) for (int i = 0; i < x.Length; i++) x[i] += block[i];
+        else for (int i = 0; i < x.Length; i++) x[i] += block[i] * scale;
     }
 
     /// <summary>

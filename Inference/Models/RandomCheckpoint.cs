@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SteerMoE.Research.Inference.Architectures;
 using SteerMoE.Research.Inference.Checkpoints;
 using SteerMoE.Research.Inference.Kernels;
 
@@ -56,6 +57,72 @@ public static class RandomCheckpoint
             c["layer_types"] = new JsonArray(Enumerable.Range(0, 24).Select(l => (JsonNode)(l % 2 == 0 ? "sliding_attention" : "full_attention")).ToArray());
             return c;
         },
+        // DeepSeek-V2-Lite: MLA without the query bottleneck, 1 leading dense layer, 64 experts top-6 + 2 shared, softmax greedy.
+        ["deepseek-v2-lite"] = () => Config("""
+            {"architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2", "hidden_size": 2048, "num_hidden_layers": 27,
+             "num_attention_heads": 16, "num_key_value_heads": 16, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+             "n_routed_experts": 64, "n_shared_experts": 2, "num_experts_per_tok": 6, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+             "kv_lora_rank": 512, "q_lora_rank": null, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+             "topk_method": "greedy", "n_group": 1, "topk_group": 1, "norm_topk_prob": false, "routed_scaling_factor": 1.0,
+             "scoring_func": "softmax", "aux_loss_alpha": 0.001, "seq_aux": true, "vocab_size": 102400, "rope_theta": 10000,
+             "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 0.707, "mscale_all_dim": 0.707,
+               "original_max_position_embeddings": 4096, "type": "yarn"},
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 163840, "tie_word_embeddings": false, "attention_bias": false,
+             "attention_dropout": 0.0, "hidden_act": "silu", "bos_token_id": 100000, "eos_token_id": 100001, "torch_dtype": "bfloat16"}
+            """),
+        // DeepSeek-V3 (also R1, Kimi K2's and Moonlight's layout): q_lora_rank 1536, 3 dense layers, 256 experts in 8 groups
+        // (4 kept), top-8, sigmoid with the selection bias, 1 shared expert. The hub's weights are fp8; these are bf16.
+        ["deepseek-v3"] = () => Config("""
+            {"architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61,
+             "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432, "moe_intermediate_size": 2048,
+             "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 3, "moe_layer_freq": 1,
+             "kv_lora_rank": 512, "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+             "topk_method": "noaux_tc", "n_group": 8, "topk_group": 4, "norm_topk_prob": true, "routed_scaling_factor": 2.5,
+             "scoring_func": "sigmoid", "ep_size": 1, "num_nextn_predict_layers": 1, "vocab_size": 129280, "rope_theta": 10000,
+             "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40, "mscale": 1.0, "mscale_all_dim": 1.0,
+               "original_max_position_embeddings": 4096, "type": "yarn"},
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 163840, "tie_word_embeddings": false, "attention_bias": false,
+             "attention_dropout": 0.0, "hidden_act": "silu", "bos_token_id": 0, "eos_token_id": 1, "torch_dtype": "bfloat16"}
+            """),
+        // GLM-4.5-Air: GQA 96 heads (8 KV) of 128 with q/k/v biases, half the head rotated, 1 dense layer, 128 experts
+        // top-8 + 1 shared, sigmoid with the selection bias (one group). Its multi-token-prediction layer is not written.
+        ["glm-4.5-air"] = () => Config("""
+            {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe", "hidden_size": 4096, "num_hidden_layers": 46,
+             "num_attention_heads": 96, "num_key_value_heads": 8, "head_dim": 128, "partial_rotary_factor": 0.5,
+             "attention_bias": true, "use_qk_norm": false, "intermediate_size": 10944, "moe_intermediate_size": 1408,
+             "n_routed_experts": 128, "n_shared_experts": 1, "num_experts_per_tok": 8, "first_k_dense_replace": 1,
+             "n_group": 1, "topk_group": 1, "norm_topk_prob": true, "routed_scaling_factor": 1.0, "num_nextn_predict_layers": 1,
+             "vocab_size": 151552, "rope_theta": 1000000, "rope_scaling": null, "rms_norm_eps": 1e-05,
+             "max_position_embeddings": 131072, "tie_word_embeddings": false, "attention_dropout": 0.0, "hidden_act": "silu",
+             "pad_token_id": 151329, "eos_token_id": [151329, 151336, 151338], "torch_dtype": "bfloat16"}
+            """),
+        // IBM granite-3.1-3b-a800m: 40 experts top-8 of width 512, tied embeddings, Granite's four multipliers.
+        ["granite-moe"] = () => Config("""
+            {"architectures": ["GraniteMoeForCausalLM"], "model_type": "granitemoe", "hidden_size": 1536, "num_hidden_layers": 32,
+             "num_attention_heads": 24, "num_key_value_heads": 8, "intermediate_size": 512, "num_local_experts": 40,
+             "num_experts_per_tok": 8, "vocab_size": 49155, "embedding_multiplier": 12.0, "attention_multiplier": 0.015625,
+             "residual_multiplier": 0.22, "logits_scaling": 6.0, "rope_theta": 10000000.0, "rope_scaling": null,
+             "rms_norm_eps": 1e-06, "max_position_embeddings": 131072, "tie_word_embeddings": true, "attention_bias": false,
+             "attention_dropout": 0.1, "hidden_act": "silu", "output_router_logits": false, "router_aux_loss_coef": 0.001,
+             "bos_token_id": 0, "eos_token_id": 0, "pad_token_id": 0, "torch_dtype": "bfloat16"}
+            """),
+        // Llama 4 Scout (17B active, 16 experts): the text part of the hub's Llama4ForConditionalGeneration config (the
+        // vision tower is neither configured nor written: the engine runs the language model only); 48 MoE layers, top-1 + 1
+        // shared expert, every 4th layer NoPE with temperature tuning, the others chunked (8192) with rope and the q/k L2 norm.
+        ["llama4-scout"] = () => Config("""
+            {"architectures": ["Llama4ForConditionalGeneration"], "model_type": "llama4", "boi_token_index": 200080,
+             "eoi_token_index": 200081, "image_token_index": 200092, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+             "text_config": {"model_type": "llama4_text", "hidden_size": 5120, "num_hidden_layers": 48, "num_attention_heads": 40,
+               "num_key_value_heads": 8, "head_dim": 128, "intermediate_size": 8192, "intermediate_size_mlp": 16384,
+               "num_local_experts": 16, "num_experts_per_tok": 1, "interleave_moe_layer_step": 1, "no_rope_layers": [],
+               "attention_chunk_size": 8192, "attn_temperature_tuning": true, "floor_scale": 8192, "attn_scale": 0.1,
+               "use_qk_norm": true, "attention_bias": false, "vocab_size": 202048, "rope_theta": 500000.0,
+               "rope_scaling": {"factor": 16.0, "high_freq_factor": 1.0, "low_freq_factor": 1.0,
+                 "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+               "rms_norm_eps": 1e-05, "max_position_embeddings": 10485760, "tie_word_embeddings": false, "hidden_act": "silu",
+               "attention_dropout": 0.0, "router_aux_loss_coef": 0.001, "router_jitter_noise": 0.0, "output_router_logits": false,
+               "bos_token_id": 200000, "eos_token_id": [200001, 200007, 200008], "pad_token_id": 200018, "torch_dtype": "bfloat16"}}
+            """),
         // Llama-3.2-1B's shape, which Llama-Guard-3-1B is fine-tuned from: dense, tied lm_head, llama3 rope.
         ["llama-guard-3-1b"] = LlamaGuard3OneB,
         // The same config.json fields at toy widths (2 layers, H 64, 4 heads of 16, 2 KV heads, I 96, V 320): a dense
@@ -100,9 +167,13 @@ public static class RandomCheckpoint
         if (layers is { } l)
         {
             if (l < 1) throw new ArgumentException($"--layers: expected at least 1, got {l}.");
-            config["num_hidden_layers"] = l;
-            if (config["layer_types"] is JsonArray types) config["layer_types"] = new JsonArray(types.Take(l).Select(t => t!.DeepClone()).ToArray());
-            if (config["max_window_layers"] is not null) config["max_window_layers"] = l;
+            // a multimodal wrapper (Llama 4) keeps the language model's fields in text_config
+            var text = config["text_config"] as JsonObject ?? config;
+            text["num_hidden_layers"] = l;
+            foreach (string list in new[] { "layer_types", "no_rope_layers" })
+                if (text[list] is JsonArray items) text[list] = new JsonArray(items.Take(l).Select(t => t!.DeepClone()).ToArray());
+            if (text["moe_layers"] is JsonArray moe) text["moe_layers"] = new JsonArray(moe.Where(x => (int)x! < l).Select(t => t!.DeepClone()).ToArray());
+            if (text["max_window_layers"] is not null) text["max_window_layers"] = l;
         }
         Directory.CreateDirectory(directory);
         string configText = config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -122,10 +193,33 @@ public static class RandomCheckpoint
             string p = $"model.layers.{layer}.";
             tensors.Add(Ones(p + "input_layernorm.weight", h));
             tensors.Add(Ones(p + "post_attention_layernorm.weight", h));
-            tensors.Add(Random(p + "self_attn.q_proj.weight", q, h));
-            tensors.Add(Random(p + "self_attn.k_proj.weight", kv, h));
-            tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
-            tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
+            if (arch is "Llama4ForConditionalGeneration" or "Llama4ForCausalLM")
+            {
+                AddLlama4Layer(tensors, Random, parsed, layer);
+                continue;
+            }
+            if (parsed.LatentAttention is { } mla) AddLatentAttention(tensors, Random, Ones, p + "self_attn", parsed.HeadCount, h, mla);
+            else
+            {
+                tensors.Add(Random(p + "self_attn.q_proj.weight", q, h));
+                tensors.Add(Random(p + "self_attn.k_proj.weight", kv, h));
+                tensors.Add(Random(p + "self_attn.v_proj.weight", kv, h));
+                tensors.Add(Random(p + "self_attn.o_proj.weight", h, q));
+            }
+            if (arch == "Glm4MoeForCausalLM")
+            {
+                if (parsed.AttentionBias)
+                    foreach (var (n, len) in new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv) }) tensors.Add(Random(p + $"self_attn.{n}.bias", len));
+                if (parsed.QkNorm) { tensors.Add(Ones(p + "self_attn.q_norm.weight", parsed.HeadDim)); tensors.Add(Ones(p + "self_attn.k_norm.weight", parsed.HeadDim)); }
+            }
+            if (!parsed.IsMoeLayer(layer))
+            {
+                int dense = parsed.DenseIntermediateSize;
+                tensors.Add(Random(p + "mlp.gate_proj.weight", dense, h));
+                tensors.Add(Random(p + "mlp.up_proj.weight", dense, h));
+                tensors.Add(Random(p + "mlp.down_proj.weight", h, dense));
+                continue;
+            }
             switch (arch)
             {
                 case "OlmoeForCausalLM":
@@ -163,13 +257,85 @@ public static class RandomCheckpoint
                         tensors.Add(Random(p + $"mlp.experts.{n}_bias", e, rows));
                     }
                     break;
+                case "GraniteMoeForCausalLM":
+                    if (parsed.AttentionBias)
+                        foreach (var (n, len) in new[] { ("q_proj", q), ("k_proj", kv), ("v_proj", kv), ("o_proj", h) }) tensors.Add(Random(p + $"self_attn.{n}.bias", len));
+                    tensors.Add(Random(p + "block_sparse_moe.router.layer.weight", e, h));
+                    tensors.Add(Random(p + "block_sparse_moe.input_linear.weight", e, 2 * inter, h));
+                    tensors.Add(Random(p + "block_sparse_moe.output_linear.weight", e, h, inter));
+                    break;
+                case "DeepseekV2ForCausalLM" or "DeepseekV3ForCausalLM" or "Glm4MoeForCausalLM":
+                    AddSwiGlu(tensors, Random, p + "mlp", e, h, inter, "gate_proj", "up_proj", "down_proj");
+                    tensors.Add(Random(p + "mlp.gate.weight", e, h));
+                    if (arch != "DeepseekV2ForCausalLM") tensors.Add(Random(p + "mlp.gate.e_score_correction_bias", e));
+                    if (parsed.SharedExpertIntermediateSize > 0)
+                    {
+                        int shared = parsed.SharedExpertIntermediateSize;
+                        tensors.Add(Random(p + "mlp.shared_experts.gate_proj.weight", shared, h));
+                        tensors.Add(Random(p + "mlp.shared_experts.up_proj.weight", shared, h));
+                        tensors.Add(Random(p + "mlp.shared_experts.down_proj.weight", h, shared));
+                    }
+                    break;
                 default:
                     throw new NotSupportedException($"make-random: {arch} has no random layout here; supported presets: {string.Join(", ", Presets.Keys)}.");
             }
         }
+        // the hub's multimodal checkpoints store the language model under a prefix ("language_model.")
+        string prefix = ArchitectureRegistry.Get(parsed).TensorPrefix;
+        if (prefix.Length > 0) tensors = tensors.Select(t => t with { Name = prefix + t.Name }).ToList();
         File.WriteAllText(Path.Combine(directory, "config.json"), configText);
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" }, progress);
         return parsed;
+    }
+
+    /// <summary>
+    /// A Llama 4 decoder layer's attention and feed-forward tensors: q/k/v/o (with biases under attention_bias), then the
+    /// dense "feed_forward.{gate,up,down}_proj" or the MoE block's router, fused experts gate_up_proj [E, H, 2I] and
+    /// down_proj [E, I, H], and the shared expert.
+    /// </summary>
+    private static void AddLlama4Layer(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, ModelConfig c, int layer)
+    {
+        string p = $"model.layers.{layer}.";
+        int h = c.HiddenSize, q = c.HeadCount * c.HeadDim, kv = c.KeyValueHeadCount * c.HeadDim;
+        foreach (var (n, rows, cols) in new[] { ("q_proj", q, h), ("k_proj", kv, h), ("v_proj", kv, h), ("o_proj", h, q) })
+        {
+            tensors.Add(random(p + $"self_attn.{n}.weight", [rows, cols]));
+            if (c.AttentionBias) tensors.Add(random(p + $"self_attn.{n}.bias", [rows]));
+        }
+        string f = p + "feed_forward.";
+        if (!c.IsMoeLayer(layer))
+        {
+            int dense = c.DenseIntermediateSize;
+            tensors.Add(random(f + "gate_proj.weight", [dense, h]));
+            tensors.Add(random(f + "up_proj.weight", [dense, h]));
+            tensors.Add(random(f + "down_proj.weight", [h, dense]));
+            return;
+        }
+        int e = c.ExpertCount, inter = c.ExpertIntermediateSize;
+        tensors.Add(random(f + "router.weight", [e, h]));
+        tensors.Add(random(f + "experts.gate_up_proj", [e, h, 2 * inter]));
+        tensors.Add(random(f + "experts.down_proj", [e, inter, h]));
+        tensors.Add(random(f + "shared_expert.gate_proj.weight", [inter, h]));
+        tensors.Add(random(f + "shared_expert.up_proj.weight", [inter, h]));
+        tensors.Add(random(f + "shared_expert.down_proj.weight", [h, inter]));
+    }
+
+    /// <summary>DeepSeek's latent attention tensors "{prefix}.q_proj" or "q_a_proj"/"q_a_layernorm"/"q_b_proj", "kv_a_proj_with_mqa", "kv_a_layernorm", "kv_b_proj", "o_proj".</summary>
+    private static void AddLatentAttention(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, Func<string, long, TensorToWrite> ones,
+        string prefix, int heads, int h, LatentAttentionShape m)
+    {
+        int qd = m.NopeHeadDim + m.RopeHeadDim;
+        if (m.QLoraRank is { } rank)
+        {
+            tensors.Add(random(prefix + ".q_a_proj.weight", [rank, h]));
+            tensors.Add(ones(prefix + ".q_a_layernorm.weight", rank));
+            tensors.Add(random(prefix + ".q_b_proj.weight", [heads * qd, rank]));
+        }
+        else tensors.Add(random(prefix + ".q_proj.weight", [heads * qd, h]));
+        tensors.Add(random(prefix + ".kv_a_proj_with_mqa.weight", [m.KvLoraRank + m.RopeHeadDim, h]));
+        tensors.Add(ones(prefix + ".kv_a_layernorm.weight", m.KvLoraRank));
+        tensors.Add(random(prefix + ".kv_b_proj.weight", [heads * (m.NopeHeadDim + m.ValueHeadDim), m.KvLoraRank]));
+        tensors.Add(random(prefix + ".o_proj.weight", [h, heads * m.ValueHeadDim]));
     }
 
     private static void AddSwiGlu(List<TensorToWrite> tensors, Func<string, long[], TensorToWrite> random, string prefix, int experts, int h, int inter, string gate, string up, string down)

@@ -61,7 +61,8 @@ public sealed record RopeSettings
             int original = scaling.OptionalInt("original_max_position_embeddings", false)
                 ?? throw new FormatException($"{config.Source}: field '{block}.original_max_position_embeddings' is missing; expected a positive integer (rope_type llama3).");
             if (!(factor > 0)) throw new FormatException($"{config.Source}: field '{block}.factor' = {factor}; expected a positive number.");
-            if (!(low > 0 && high > low)) throw new FormatException($"{config.Source}: fields '{block}.low_freq_factor' = {low} and 'high_freq_factor' = {high}; expected 0 < low_freq_factor < high_freq_factor.");
+            // low = high (Llama 4 Scout: 1 and 1) leaves no band to blend: every frequency is kept or divided.
+            if (!(low > 0 && high >= low)) throw new FormatException($"{config.Source}: fields '{block}.low_freq_factor' = {low} and 'high_freq_factor' = {high}; expected 0 < low_freq_factor <= high_freq_factor.");
             return new RopeSettings { Theta = theta, Type = type, Factor = factor, LowFreqFactor = low, HighFreqFactor = high, OriginalMaxPositions = original };
         }
         return new RopeSettings

@@ -23,6 +23,8 @@ public sealed class SteeringMask
 
     /// <summary>The plan's <c>log_softmax_scope</c> (PLAN.json; the default for a bare mapping or a mask built in code).</summary>
     public LogSoftmaxScope Scope { get; init; } = LogSoftmaxScope.AllMoeLayers;
+    /// <summary>The plan's <c>rewrite_target</c> (PLAN.json; default <see cref="RewriteTarget.SelectionScore"/>).</summary>
+    public RewriteTarget Target { get; init; } = RewriteTarget.SelectionScore;
 
     /// <summary>Builds a mask from per-layer sets; a layer may not name an expert twice or in both lists.</summary>
     public SteeringMask(IReadOnlyDictionary<int, LayerSteering> layers, string source = "steering mask")
@@ -56,17 +58,22 @@ public sealed class SteeringMask
     /// Checks the mask against a model's shape: every layer exists, every expert exists, and no layer is
     /// left with fewer than k experts that may still be chosen. Throws with the offending layer and expert.
     /// </summary>
-    public void Validate(int layerCount, int expertCount, int topK, string source = "steering mask")
+    public void Validate(int layerCount, int expertCount, int topK, string source = "steering mask", IReadOnlyCollection<int>? denseLayers = null)
     {
         foreach (var (layer, sets) in _layers)
         {
             if (layer >= layerCount) throw new FormatException($"{source}: layer {layer} does not exist: the model has layers 0..{layerCount - 1}.");
+            if (denseLayers is not null && denseLayers.Contains(layer))
+                throw new FormatException($"{source}: layer {layer} is a dense layer (no router, no experts to steer); the model's MoE layers are {MoeLayerList(layerCount, denseLayers)}.");
             foreach (var e in sets.Activate.Concat(sets.Deactivate))
                 if (e.Expert >= expertCount) throw new FormatException($"{source}: layer {layer}: expert {e.Expert} does not exist: the model has experts 0..{expertCount - 1}.");
             if (sets.Activate.Count > topK) throw new FormatException($"{source}: layer {layer}: {sets.Activate.Count} experts to activate, but only k = {topK} are routed per token.");
             if (expertCount - sets.Deactivate.Count < topK) throw new FormatException($"{source}: layer {layer}: deactivating {sets.Deactivate.Count} of {expertCount} experts leaves fewer than k = {topK} to route to.");
         }
     }
+
+    private static string MoeLayerList(int layerCount, IReadOnlyCollection<int> dense) =>
+        string.Join(", ", Enumerable.Range(0, layerCount).Where(l => !dense.Contains(l)));
 
     /// <summary>Reads a PLAN.json (an object with a <c>layers</c> field) or a bare steering.json mapping.</summary>
     public static SteeringMask Load(string path)
@@ -92,7 +99,7 @@ public sealed class SteeringMask
             }
             bool isPlan = root.TryGetProperty("layers", out var l);
             // A misspelt key would leave part of a plan unapplied without a word: every key must be known.
-            if (isPlan) RejectUnknown(root, source, "the plan", ["format", "layers", "strength", "log_softmax_scope", "provenance"]);
+            if (isPlan) RejectUnknown(root, source, "the plan", ["format", "layers", "strength", "log_softmax_scope", "rewrite_target", "provenance"]);
             var mapping = isPlan ? l : root;
             if (mapping.ValueKind != JsonValueKind.Object) throw new FormatException($"{source}: field 'layers': expected an object mapping layer index to {{activate, deactivate}}.");
             var layers = new Dictionary<int, LayerSteering>();
@@ -109,6 +116,7 @@ public sealed class SteeringMask
             return new SteeringMask(layers, source)
             {
                 Scope = isPlan && root.TryGetProperty("log_softmax_scope", out var scope) ? LogSoftmaxScopeIds.Parse(scope, source) : LogSoftmaxScope.AllMoeLayers,
+                Target = isPlan && root.TryGetProperty("rewrite_target", out var target) ? RewriteTargetIds.Parse(target, source) : RewriteTarget.SelectionScore,
             };
         }
     }

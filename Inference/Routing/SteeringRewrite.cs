@@ -41,15 +41,17 @@ public sealed class SteeringRewrite : IRouterRewrite
     public const float Epsilon = 0.01f;
 
     /// <summary>Creates the rewrite for a mask.</summary>
-    public SteeringRewrite(SteeringMask mask, LogSoftmaxScope scope = LogSoftmaxScope.AllMoeLayers)
+    public SteeringRewrite(SteeringMask mask, LogSoftmaxScope scope = LogSoftmaxScope.AllMoeLayers, RewriteTarget target = RewriteTarget.SelectionScore)
     {
-        Mask = mask; Scope = scope;
+        Mask = mask; Scope = scope; Target = target;
     }
 
     /// <summary>The experts steered.</summary>
     public SteeringMask Mask { get; }
     /// <summary>Where the log_softmax is applied.</summary>
     public LogSoftmaxScope Scope { get; }
+    /// <summary>Which score the rewrite replaces for routers that select on another score than the logits (PLAN.json's rewrite_target).</summary>
+    public RewriteTarget Target { get; }
 
     /// <inheritdoc />
     public void Rewrite(int layer, Span<float> scores, int tokens, int experts)
@@ -70,13 +72,14 @@ public sealed class SteeringRewrite : IRouterRewrite
 
     /// <summary>
     /// Reads a PLAN.json (or bare steering.json) with its <c>log_softmax_scope</c> ("all-moe-layers", the default,
-    /// or "steered-layers-only") and, when a model shape is given, validates the mask against it.
+    /// or "steered-layers-only") and <c>rewrite_target</c> ("selection-score", the default, or "router-logits") and,
+    /// when a model shape is given, validates the mask against it.
     /// </summary>
-    public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null)
+    public static SteeringRewrite Load(string path, (int Layers, int Experts, int TopK)? model = null, IReadOnlyCollection<int>? denseLayers = null)
     {
         var mask = SteeringMask.Load(path);
-        if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path);
-        return new SteeringRewrite(mask, mask.Scope);
+        if (model is { } m) mask.Validate(m.Layers, m.Experts, m.TopK, path, denseLayers);
+        return new SteeringRewrite(mask, mask.Scope, mask.Target);
     }
 
     private static float MoveToward(float value, float target, double strength) =>

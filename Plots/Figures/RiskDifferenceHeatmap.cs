@@ -42,20 +42,26 @@ public sealed class RiskDifferenceHeatmap : Figure
     /// <summary>The colour of one cell as the map gives it (grey for NaN).</summary>
     public Rgb CellColor(int layer, int expert)
     {
-        double v = Scores.Values[layer, expert];
+        double v = Scores.Values[Row(Scores, layer), expert];
         return double.IsNaN(v) ? NaNColor : ColorMap.BlueWhiteRed.At((v + ColorLimit) / (2 * ColorLimit));
     }
 
     /// <summary>The centre of one cell in figure pixels (valid after the figure was rendered).</summary>
-    public Pixel CellCentre(int layer, int expert) => Panel.GetPixel(new Coordinates(expert, layer));
+    public Pixel CellCentre(int layer, int expert) => Panel.GetPixel(new Coordinates(expert, Row(Scores, layer)));
+
+    // Cells are drawn by row; a layer is named by its decoder index (dense layers have no row).
+    private static int Row(ExpertScoreGrid scores, int layer) => scores.RowOf(layer) is var r && r >= 0 ? r
+        : throw new ArgumentException($"{scores.Label}: layer {layer} has no scores (the table's layers are {string.Join(", ", scores.LayerIndices)}; a dense layer has none).");
 
     /// <summary>Builds the figure. <paramref name="plan"/> may be null or empty (no marks).</summary>
     public static RiskDifferenceHeatmap Create(ExpertScoreGrid scores, IReadOnlyList<PlanCell>? plan = null, string? title = null, string scoreName = "risk difference")
     {
         plan ??= [];
         foreach (var c in plan)
-            if (c.Layer < 0 || c.Layer >= scores.Layers || c.Expert < 0 || c.Expert >= scores.Experts)
-                throw new ArgumentException($"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}.");
+            if (scores.RowOf(c.Layer) < 0 || c.Expert < 0 || c.Expert >= scores.Experts)
+                throw new ArgumentException(scores.IsContiguous
+                    ? $"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers 0..{scores.Layers - 1} and experts 0..{scores.Experts - 1}."
+                    : $"{scores.Label}: the plan steers layer {c.Layer}, expert {c.Expert}, but the table has layers {string.Join(", ", scores.LayerIndices)} and experts 0..{scores.Experts - 1}.");
         // Data area at most 520 px wide (a two-column figure with its colour bar); few experts get at most 40 px each, never
         // narrower than 240 px; rows as tall as cells are wide within 5..14 px, at least 120 px for the colour bar's ticks.
         double plotWidth = Math.Min(520, Math.Max(240, scores.Experts * 40.0));
@@ -64,7 +70,7 @@ public sealed class RiskDifferenceHeatmap : Figure
         bool hasPlan = plan.Count > 0;
         double limit = SymmetricLimit(scores);
         int nan = scores.Values.Cast<double>().Count(double.IsNaN);
-        string note = $"{TopExpertsPerLayer.Plural(scores.Layers, "layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{limit.ToString("0.###", CultureInfo.InvariantCulture)}"
+        string note = $"{TopExpertsPerLayer.Plural(scores.Layers, scores.IsContiguous ? "layer" : "MoE layer")} × {TopExpertsPerLayer.Plural(scores.Experts, "expert")}; red: routed more often on side 1, blue: on side 2; colour range ±{limit.ToString("0.###", CultureInfo.InvariantCulture)}"
             + (nan > 0 ? $"; {nan} cell{(nan == 1 ? "" : "s")} without a score (grey)" : "");
         int width = (int)plotWidth + 170;
         // Title, legend row, x axis and a note of up to three lines (narrow figures wrap it).
@@ -88,7 +94,14 @@ public sealed class RiskDifferenceHeatmap : Figure
 
         panel.Axes.SetLimits(-0.5, scores.Experts - 0.5, scores.Layers - 0.5, -0.5);
         panel.Axes.Bottom.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
-        panel.Axes.Left.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
+        if (scores.IsContiguous) panel.Axes.Left.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
+        else
+        {
+            // Rows skip the dense layers: each row is labelled with its decoder-layer index.
+            var ticks = new NumericManual();
+            for (int r = 0; r < scores.Layers; r++) ticks.AddMajor(r, scores.LayerIndices[r].ToString(CultureInfo.InvariantCulture));
+            panel.Axes.Left.TickGenerator = ticks;
+        }
         panel.XLabel("expert"); panel.YLabel("layer");
         panel.HideGrid();
 
@@ -97,14 +110,15 @@ public sealed class RiskDifferenceHeatmap : Figure
         var deactivate = plan.Where(c => !c.Activate).ToList();
         figure.ActivateMarks = activate.Select(c =>
         {
-            var r = panel.Add.Rectangle(c.Expert - 0.5, c.Expert + 0.5, c.Layer - 0.5, c.Layer + 0.5);
+            int row = scores.RowOf(c.Layer);
+            var r = panel.Add.Rectangle(c.Expert - 0.5, c.Expert + 0.5, row - 0.5, row + 0.5);
             r.FillColor = ScottPlot.Colors.Transparent;
             r.LineColor = ScottPlot.Colors.Black;
             r.LineWidth = cellPixels < 8 ? 1 : 1.5f;
             return r;
         }).ToList();
         if (deactivate.Count > 0)
-            figure.DeactivateMarks = panel.Add.Markers(deactivate.Select(c => (double)c.Expert).ToArray(), deactivate.Select(c => (double)c.Layer).ToArray(),
+            figure.DeactivateMarks = panel.Add.Markers(deactivate.Select(c => (double)c.Expert).ToArray(), deactivate.Select(c => (double)scores.RowOf(c.Layer)).ToArray(),
                 MarkerShape.FilledCircle, Math.Clamp(cellPixels * 0.6f, 2.5f, 8), ScottPlot.Colors.Black);
         if (figure.DeactivateMarks != null)
         {

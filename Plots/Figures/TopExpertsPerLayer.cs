@@ -25,11 +25,11 @@ public sealed class TopExpertsPerLayer : Figure
     {
         if (inputs.Count == 0) throw new ArgumentException("top-ranked experts per layer: no inputs; expected at least one count or ranking table.");
         if (topN < 1) throw new ArgumentException($"top-ranked experts per layer: N = {topN}; expected N >= 1.");
-        int layers = inputs.Max(g => g.Layers);
+        int layers = inputs.Max(g => g.LayerIndices[^1] + 1);   // bars stand at decoder-layer indices (dense layers: none)
         var figure = new TopExpertsPerLayer(672, 500)
         {
             Title = title ?? $"Top {topN} experts by {scoreName}: count per layer",
-            Note = string.Join("; ", inputs.Select(g => $"{g.Label}: {Plural(g.Layers, "layer")} × {Plural(g.Experts, "expert")}")),
+            Note = string.Join("; ", inputs.Select(g => $"{g.Label}: {Plural(g.Layers, g.IsContiguous ? "layer" : "MoE layer")} × {Plural(g.Experts, "expert")}")),
         };
         var panels = figure.Grid(2, 1);
         double groupWidth = 0.84, barWidth = groupWidth / inputs.Count;
@@ -50,7 +50,7 @@ public sealed class TopExpertsPerLayer : Figure
                 var color = Palette.Series(i).ToColor();
                 var bars = panel.Add.Bars(counts.Select((c, l) => new Bar
                 {
-                    Position = l + offset, Value = c, Size = barWidth * 0.92, FillColor = color, LineWidth = 0,
+                    Position = inputs[i].LayerIndices[l] + offset, Value = c, Size = barWidth * 0.92, FillColor = color, LineWidth = 0,
                 }).ToList());
                 bars.LegendText = inputs[i].Label;
                 sides[side].Add(bars);

@@ -48,7 +48,7 @@ public static class ExpertSelector
             SignificanceLevel = request.Strategy == SelectionStrategy.Significant ? request.SignificanceLevel : null,
             Strength = request.Strength,
         };
-        var plan = new SteeringPlan(selection.ToLayers(request.Strength), provenance, request.Strength, LogSoftmaxScope.AllMoeLayers, ranking.Source);
+        var plan = new SteeringPlan(selection.ToLayers(request.Strength), provenance, request.Strength, LogSoftmaxScope.AllMoeLayers, ranking.Source, request.Target);
         plan.Validate(shape, $"{ranking.Source}: the selected plan");
         return plan;
     }
@@ -141,6 +141,7 @@ public static class ExpertSelector
         var taken = real.Activate.Concat(real.Deactivate).Select(r => (r.Layer, r.Expert)).ToHashSet();
         // Every (layer, expert) of the model, not only the ranking's rows, in a fixed order so that only the seed decides the draw.
         var candidates = (from layer in Enumerable.Range(0, shape.LayerCount)
+                          where shape.DenseLayers is null || !shape.DenseLayers.Contains(layer)   // a dense layer has no experts
                           from expert in Enumerable.Range(0, shape.ExpertCount)
                           where !taken.Contains((layer, expert))
                           select new RankedExpert(layer, expert, double.NaN)).ToArray();

@@ -3,11 +3,15 @@ using SteerMoE.Research.Inference.Files;
 
 namespace SteerMoE.Research.Steering.Plans;
 
-/// <summary>What a plan is checked against: the decoder layers, experts per MoE layer and k (experts routed per token).</summary>
-public readonly record struct ModelShape(int LayerCount, int ExpertCount, int TopK)
+/// <summary>
+/// What a plan is checked against: the decoder layers, experts per MoE layer, k (experts routed per token) and the
+/// decoder layers that are dense (no experts: a plan naming one is refused; null or empty: every layer is MoE).
+/// </summary>
+public readonly record struct ModelShape(int LayerCount, int ExpertCount, int TopK, IReadOnlyList<int>? DenseLayers = null)
 {
-    // The expert count has a different name per architecture (OLMoE/Qwen: num_experts; Mixtral/Phi/gpt-oss: num_local_experts).
-    private static readonly string[] ExpertKeys = ["num_experts", "num_local_experts"];
+    // The expert count has a different name per architecture (OLMoE/Qwen: num_experts; Mixtral/Phi/gpt-oss: num_local_experts;
+    // DeepSeek: n_routed_experts).
+    private static readonly string[] ExpertKeys = ["num_experts", "num_local_experts", "n_routed_experts"];
     private static readonly string[] TopKKeys = ["num_experts_per_tok", "experts_per_token"];
 
     /// <summary>
@@ -33,7 +37,11 @@ public readonly record struct ModelShape(int LayerCount, int ExpertCount, int To
             int experts = ReadInt(root, path, ExpertKeys);
             int k = ReadInt(root, path, TopKKeys);
             if (k > experts) throw new FormatException($"{path}: num_experts_per_tok = {k} exceeds the {experts} experts.");
-            return new ModelShape(layers, experts, k);
+            // DeepSeek / GLM-4.5: the first first_k_dense_replace layers, and those off the moe_layer_freq grid, are dense.
+            int firstDense = root.TryGetProperty("first_k_dense_replace", out var f) && f.ValueKind == JsonValueKind.Number ? f.GetInt32() : 0;
+            int frequency = root.TryGetProperty("moe_layer_freq", out var q) && q.ValueKind == JsonValueKind.Number && q.GetInt32() > 0 ? q.GetInt32() : 1;
+            var dense = Enumerable.Range(0, layers).Where(l => l < firstDense || l % frequency != 0).ToArray();
+            return new ModelShape(layers, experts, k, dense.Length > 0 ? dense : null);
         }
     }
 

@@ -1,3 +1,4 @@
+using SteerMoE.Research.Inference.Routing;
 namespace SteerMoE.Research.Steering.Plans;
 
 /// <summary>How experts are chosen from a ranking.</summary>
@@ -54,6 +55,9 @@ public sealed record PlanRequest(int Activate, int Deactivate, int Cap)
     public int? Seed { get; init; }
     /// <summary>The random stream name, recorded for a random control.</summary>
     public string? RandomStream { get; init; }
+    /// <summary>The plan's rewrite_target: which router score the rewrite replaces for routers that select on another
+    /// score than the logits (DeepSeek, GLM-4.5, Llama 4; docs/CONTRACTS.md §3).</summary>
+    public RewriteTarget Target { get; init; } = RewriteTarget.SelectionScore;
 
     /// <summary>Throws when a count or parameter is out of range.</summary>
     public void Check()

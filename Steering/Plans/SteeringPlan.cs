@@ -19,11 +19,11 @@ public sealed class SteeringPlan
 
     /// <summary>Builds a plan; the sets are checked as <see cref="SteeringMask"/> checks them (no expert named twice or in both lists).</summary>
     public SteeringPlan(IReadOnlyDictionary<int, LayerSteering> layers, PlanProvenance? provenance = null, double strength = 1.0,
-        LogSoftmaxScope scope = LogSoftmaxScope.AllMoeLayers, string source = "steering plan")
+        LogSoftmaxScope scope = LogSoftmaxScope.AllMoeLayers, string source = "steering plan", RewriteTarget target = RewriteTarget.SelectionScore)
     {
         if (!(strength >= 0 && strength <= 1)) throw new ArgumentException($"{source}: strength {strength} is outside [0, 1].");
-        Mask = new SteeringMask(layers, source);
-        Provenance = provenance; Strength = strength; Scope = scope;
+        Mask = new SteeringMask(layers, source) { Scope = scope, Target = target };
+        Provenance = provenance; Strength = strength; Scope = scope; Target = target;
     }
 
     /// <summary>The sets the engine applies.</summary>
@@ -34,6 +34,8 @@ public sealed class SteeringPlan
     public double Strength { get; }
     /// <summary>Where the rewrite's log_softmax is applied.</summary>
     public LogSoftmaxScope Scope { get; }
+    /// <summary>Which router score the rewrite replaces for routers that select on another score (docs/CONTRACTS.md §3).</summary>
+    public RewriteTarget Target { get; }
     /// <summary>How the plan was made, or null for a hand-written plan.</summary>
     public PlanProvenance? Provenance { get; }
 
@@ -42,7 +44,7 @@ public sealed class SteeringPlan
     /// layer, and no layer is left with fewer than k experts to route to. Throws naming the layer.
     /// </summary>
     public void Validate(ModelShape model, string source = "steering plan") =>
-        Mask.Validate(model.LayerCount, model.ExpertCount, model.TopK, source);
+        Mask.Validate(model.LayerCount, model.ExpertCount, model.TopK, source, model.DenseLayers);
 
     /// <summary>The PLAN.json text: one line per layer so that a plan stays readable.</summary>
     public string ToJson()
@@ -62,6 +64,8 @@ public sealed class SteeringPlan
             w.WriteEndObject();
             w.WriteNumber("strength", Strength);
             w.WriteString("log_softmax_scope", ScopeId(Scope));
+            // written only when not the default, so that plans for the softmax routers stay as they were
+            if (Target != RewriteTarget.SelectionScore) w.WriteString("rewrite_target", RewriteTargetIds.Id(Target));
             if (Provenance is { } p) WriteProvenance(w, p);
             w.WriteEndObject();
         }
@@ -92,7 +96,7 @@ public sealed class SteeringPlan
             try { provenance = p.Deserialize<PlanProvenance>(JsonOptions); }
             catch (JsonException e) { throw new FormatException($"{source}: field 'provenance': {e.Message}"); }
         }
-        return new SteeringPlan(mask.Layers, provenance, strength, mask.Scope, source);
+        return new SteeringPlan(mask.Layers, provenance, strength, mask.Scope, source, mask.Target);
     }
 
     /// <summary>The PLAN.json id of a scope.</summary>

@@ -19,6 +19,9 @@ public static class RepoPaths
     /// <summary>The Hugging Face parity fixtures copied into the project (tests/fixtures/hf-parity/ARCH).</summary>
     public static string Fixture(string arch) => Get("tests", "fixtures", "hf-parity", arch);
 
+    /// <summary>The llama.cpp parity fixtures (tests/fixtures/llamacpp-parity/ARCH; see their README).</summary>
+    public static string LlamaCppFixture(string arch) => Get("tests", "fixtures", "llamacpp-parity", arch);
+
     /// <summary>A fresh empty temporary folder for one test.</summary>
     public static string TempDir(string name)
     {

@@ -59,4 +59,16 @@ public class CountTableTests
         Assert.Equal(0.1 + 0.2, double.Parse(CsvTable.Format(0.1 + 0.2), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("-inf", CsvTable.Format(double.NegativeInfinity));
     }
+
+    /// <summary>A layer no counted token was routed through (a dense layer) gets no rows; with no tokens every layer keeps its rows.</summary>
+    [Fact]
+    public void PooledCountsLeaveOutLayersWithoutRouting()
+    {
+        long[] a1 = [0, 0, 3, 1], a2 = [0, 0, 0, 2];   // [L 2, E 2]: layer 0 never routed
+        var table = CountTable.FromPooled(2, 2, a1, a2, 4, 2, "pooled");
+        Assert.Equal([1], table.Layers);
+        Assert.Equal([new ExpertCounts(1, 0, 3, 1, 0, 2), new ExpertCounts(1, 1, 1, 3, 2, 0)], table.Rows);
+        Assert.Equal(2, table.LayerCount);
+        Assert.Equal([0, 1], CountTable.FromPooled(2, 2, new long[4], new long[4], 0, 0, "empty").Layers);
+    }
 }

@@ -65,6 +65,36 @@ public sealed class BenchModelCommandTests
         Assert.Equal(dense + 2 * 128 + (4 + 2 + 8) * 12_288 + 3 * (5 + 7) * 256, step);
     }
 
+    /// <summary>
+    /// Llama 4's hub layout: names under "language_model.", dense layers 0 and 2 read whole, fused experts per expert,
+    /// chunked layers 0-2 reading only the current chunk of 8192, the NoPE layer 3 the whole context.
+    /// </summary>
+    [Fact]
+    public void DecodeTrafficOfAnInterleavedChunkedModel()
+    {
+        using var model = MoeModel.Load(RepoPaths.LlamaCppFixture("llama4"));
+        var traffic = DecodeTraffic.Of(model);
+        // H 64, q 64, kv 32, 4 layers: attention q, k, v, o and two norms each; dense MLP 3 x 64 x 96 (layers 0, 2);
+        // router 8 x 64 and shared expert 3 x 32 x 64 (layers 1, 3); final norm, lm_head 256 x 64; bf16.
+        long dense = 2 * (4 * (64 * 64 + 2 * 32 * 64 + 64 * 64 + 2 * 64) + 2 * 3 * 64 * 96 + 2 * (8 * 64 + 3 * 32 * 64) + 64 + 256 * 64);
+        Assert.Equal(232_576, dense);
+        Assert.Equal(dense, traffic.DenseBytes);
+        // One expert: gate_up [64, 64] + down [32, 64] bf16 = 12 288 bytes; KV per layer and token 2 x 32 fp32 = 256.
+        // Contexts 5 and 8200: layers 0-2 read 5 and (8200 - 1) % 8192 + 1 = 8 tokens, layer 3 reads 5 and 8200.
+        double step = traffic.StepBytes([0, 1, 0, 1], [5, 8200]);
+        Assert.Equal(dense + 2 * 128 + 2 * 12_288 + 3 * (5 + 8) * 256 + (5 + 8200) * 256, step);
+    }
+
+    /// <summary>DeepSeek-V3's latent attention caches kv_lora_rank + rope floats per token and layer, not per-head keys and values.</summary>
+    [Fact]
+    public void DecodeTrafficReadsTheCompressedLatentCache()
+    {
+        using var model = MoeModel.Load(RepoPaths.LlamaCppFixture("deepseek_v3"));
+        var traffic = DecodeTraffic.Of(model);
+        // kv_lora_rank 32 + qk_rope_head_dim 8 = 40 fp32 per token and layer, 3 layers, one sequence of 10 tokens
+        Assert.Equal(traffic.DenseBytes + 128 + 3 * 10 * 40 * 4, traffic.StepBytes([0, 0, 0], [10]));
+    }
+
     [Fact]
     public void DistinctExpertsCountsEachLayersUnionOfChoicesPerCall()
     {

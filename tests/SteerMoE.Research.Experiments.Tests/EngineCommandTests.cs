@@ -97,7 +97,7 @@ public class EngineCommandTests
     public void BadModelFolderIsOneLineExitTwo()
     {
         string dir = RepoPaths.TempDir("bad-model");
-        File.WriteAllText(Path.Combine(dir, "config.json"), """{"architectures": ["DeepseekV3ForCausalLM"]}""");
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"architectures": ["JambaForCausalLM"]}""");
         var r = Cli.Run("inspect", "--model", dir);
         Assert.Equal(2, r.ExitCode);
         Assert.StartsWith("steermoe: error: ", r.Stderr);

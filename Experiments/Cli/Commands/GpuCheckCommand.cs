@@ -143,7 +143,7 @@ internal static class GpuCheckCommand
         using var cpu = MoeModel.Load(dir, load);
         using var gpu = CudaModel.Load(cpu);
         var c = cpu.Config;
-        var rewrite = planPath is null ? null : Inference.Routing.SteeringRewrite.Load(planPath, (c.LayerCount, c.ExpertCount, c.TopK));
+        var rewrite = planPath is null ? null : Inference.Routing.SteeringRewrite.Load(planPath, (c.LayerCount, c.ExpertCount, c.TopK), c.DenseLayers);
         ModelTrace.Run(c, (rows, options) => gpu.Forward(rows, options), gpu.Generate, request with { Rewrite = rewrite });
         Console.WriteLine($"wrote {request.OutputPath} (CUDA: {gpu.Description})");
         return 0;

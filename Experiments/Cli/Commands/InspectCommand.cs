@@ -14,9 +14,12 @@ internal static class InspectCommand
             var s = new SteerMoEContext().Models.Inspect(CommandRunner.Required(result, model));
             var c = s.Config;
             Console.WriteLine($"architecture   {c.Architecture}");
-            Console.WriteLine($"layers         {c.LayerCount} ({(c.ExpertCount == 1 && c.TopK == 1 ? "dense: the MLP as one expert, top-1" : "an MoE block in each")})");
+            Console.WriteLine($"layers         {c.LayerCount} ({(c.ExpertCount == 1 && c.TopK == 1 ? "dense: the MLP as one expert, top-1"
+                : c.DenseLayers.Length == 0 ? "an MoE block in each" : $"dense layers {string.Join(", ", c.DenseLayers)}, MoE layers the other {c.MoeLayers.Length}")})");
             Console.WriteLine($"experts        {c.ExpertCount} per layer, top-k {c.TopK}{(c.SharedExpertIntermediateSize > 0 ? $", shared expert ({c.SharedExpertIntermediateSize})" : "")}, expert intermediate {c.ExpertIntermediateSize}");
-            Console.WriteLine($"hidden         {c.HiddenSize}, heads {c.HeadCount} (kv {c.KeyValueHeadCount}) x {c.HeadDim}, vocab {c.VocabSize}");
+            Console.WriteLine(c.LatentAttention is { } m
+                ? $"hidden         {c.HiddenSize}, heads {c.HeadCount}, latent attention (q_lora {(m.QLoraRank?.ToString() ?? "none")}, kv_lora {m.KvLoraRank}, nope {m.NopeHeadDim} + rope {m.RopeHeadDim}, v {m.ValueHeadDim}), vocab {c.VocabSize}"
+                : $"hidden         {c.HiddenSize}, heads {c.HeadCount} (kv {c.KeyValueHeadCount}) x {c.HeadDim}, vocab {c.VocabSize}");
             Console.WriteLine($"rope           {c.Rope.Type}, theta {c.Rope.Theta}{(c.SlidingWindows.Any(w => w > 0) ? $", sliding window {c.SlidingWindows.Max()} on {c.SlidingWindows.Count(w => w > 0)} layers" : "")}");
             Console.WriteLine($"parameters     {s.Parameters:N0}");
             Console.WriteLine($"dtypes         {string.Join(", ", s.BytesByDType.Select(kv => $"{kv.Key} {Gib(kv.Value)}"))}{(c.QuantizationMethod is null ? "" : $" (quantization: {c.QuantizationMethod})")}");

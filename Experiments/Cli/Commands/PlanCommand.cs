@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SteerMoE.Research.Inference.Routing;
 using SteerMoE.Research.Steering.Plans;
 
 namespace SteerMoE.Research.Cli.Commands;
@@ -22,9 +23,15 @@ internal static class PlanCommand
         var strength = new Option<double>("--strength") { Description = "λ in [0, 1] for every selected expert (1 = the paper's rewrite)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "the context seed (random control)", DefaultValueFactory = _ => 0 };
         var cell = new Option<string?>("--cell") { Description = "the cell name that goes into the random control's stream name" };
+        var target = new Option<string>("--rewrite-target")
+        {
+            Description = "for routers that select on another score than the logits (DeepSeek, GLM-4.5, Llama 4): selection-score (the rewrite sits on "
+                + "the score the top-k ranks; the model's own weights) or router-logits (on the raw logits, the routing scoring the rewritten values: the authors' hook position)",
+            DefaultValueFactory = _ => "selection-score",
+        };
         var output = new Option<string>("--out") { Description = "PLAN.json to write (atomically)", Required = true };
         var command = new Command("plan", "Select experts to activate and deactivate from a ranking (the authors' selection, or a variant or control) and write PLAN.json.")
-            { ranking, activate, deactivate, reverse, metric, strategy, cap, model, qColumn, qBelow, strength, seed, cell, output };
+            { ranking, activate, deactivate, reverse, metric, strategy, cap, model, qColumn, qBelow, strength, seed, cell, target, output };
         command.SetAction(result =>
         {
             var context = new SteerMoEContext(result.GetValue(seed));
@@ -39,6 +46,7 @@ internal static class PlanCommand
             {
                 Strategy = chosen, Reverse = result.GetValue(reverse), Metric = result.GetValue(metric)!,
                 SignificanceLevel = result.GetValue(qBelow), Strength = result.GetValue(strength),
+                Target = RewriteTargetIds.Parse(result.GetValue(target), "--rewrite-target"),
             };
             var plan = context.Steering.SelectPlan(table, request, shape, result.GetValue(cell));
             string path = CommandRunner.Required(result, output);

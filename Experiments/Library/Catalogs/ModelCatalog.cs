@@ -25,7 +25,7 @@ public sealed partial class ModelCatalog
 
     /// <summary>Reads a steering plan (PLAN.json or a bare steering.json) and validates it against a model.</summary>
     public SteeringRewrite LoadPlan(string path, ModelConfig config) =>
-        SteeringRewrite.Load(path, (config.LayerCount, config.ExpertCount, config.TopK));
+        SteeringRewrite.Load(path, (config.LayerCount, config.ExpertCount, config.TopK), config.DenseLayers);
 
     /// <summary>Runs `trace`: one forward pass over an inputs file (and optionally a greedy continuation), written as safetensors.</summary>
     public void Trace(string modelDirectory, string inputsPath, string outputPath, string? planPath = null, int generate = 0, int promptTokens = 0,

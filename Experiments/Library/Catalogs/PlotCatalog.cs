@@ -123,6 +123,8 @@ public sealed partial class PlotCatalog
             foreach (var c in plan ?? [])
                 if (c.Layer >= input.Counts.LayerCount || c.Expert >= input.Counts.ExpertCount)
                     throw new ArgumentException($"{planSource}: layer {c.Layer}, expert {c.Expert} is steered, but {input.Counts.Source} has layers 0..{input.Counts.LayerCount - 1} and experts 0..{input.Counts.ExpertCount - 1}.");
+                else if (!input.Counts.Layers.Contains(c.Layer))
+                    throw new ArgumentException($"{planSource}: layer {c.Layer}, expert {c.Expert} is steered, but {input.Counts.Source} has no rows for layer {c.Layer} (a dense layer); its layers are {string.Join(", ", input.Counts.Layers)}.");
         var written = new List<string>();
         var report = new HtmlReport("SteerMoE figures");
         void Save(Figure figure, string name, string caption)

@@ -33,6 +33,9 @@ public sealed unsafe class CudaModel : IMoeEngine
     {
         if (cpu.ExpertArithmetic != ExpertArithmetic.Fp32)   // before any GPU memory is taken
             throw new NotSupportedException($"{cpu.Directory}: --expert-arithmetic {cpu.ExpertArithmetic.Name()}: the CUDA backend computes experts in fp32 only; use --device cpu.");
+        var c = cpu.Config;
+        if (c.EmbeddingMultiplier != 1 || c.ResidualMultiplier != 1 || c.LogitsScaling != 1 || c.AttentionMultiplier is not null)
+            throw new NotSupportedException($"{cpu.Directory}: {c.Architecture}'s embedding / residual / attention / logits multipliers have no GPU path yet; use --device cpu.");
         _cpu = cpu;
         var device = CudaDevice.Current;
         device.MakeCurrent();
@@ -208,7 +211,7 @@ public sealed unsafe class CudaModel : IMoeEngine
             Upload<int>(dSeq, layout.Sequence, "row sequences");
             Upload<int>(dPos, layout.Position, "row positions");
             // rope tables [n, D/2] from the CPU's RotaryEmbedding (all layers share the config's rope)
-            var rotary = _layers[0].Attention.Source.Rotary;
+            var rotary = _layers[0].Attention.Source.Rotary!;   // upload refused layers without one
             int half = rotary.HeadDim / 2;
             var cos = new float[n * half]; var sin = new float[n * half];
             for (int r = 0; r < n; r++) rotary.CosSin(layout.Position[r], layout.MaxLength, cos.AsSpan(r * half, half), sin.AsSpan(r * half, half));

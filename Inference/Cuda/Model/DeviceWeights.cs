@@ -119,11 +119,19 @@ internal static unsafe class WeightUpload
     public static DeviceLayer Layer(DecoderLayer layer, int index)
     {
         string p = $"layer {index}";
-        var a = layer.Attention;
+        // Latent attention (DeepSeek), dense layers between MoE layers and the group-limited / sigmoid routers have no GPU
+        // kernels yet: such models run on the CPU engine.
+        if (layer.Attention is not Attention a)
+            throw new NotSupportedException($"CUDA backend: {p}: attention {layer.Attention.GetType().Name} has no GPU kernel; run this model with --device cpu.");
+        if (a.Rotary is null || a.PostRotaryNorm is not null || a.ChunkSize > 0 || a.Temperature is not null)
+            throw new NotSupportedException($"CUDA backend: {p}: attention without rotary, with a post-rotary norm, chunked or with temperature tuning (Llama 4) has no GPU kernel; run with --device cpu.");
+        if (a.Rotary.HeadDim != a.HeadDim)
+            throw new NotSupportedException($"CUDA backend: {p}: partial rotary ({a.Rotary.HeadDim} of {a.HeadDim} dimensions per head) has no GPU kernel; run with --device cpu.");
+        if (layer.Moe is not { } moe)
+            throw new NotSupportedException($"CUDA backend: {p} is a dense layer (no MoE block); interleaved dense/MoE models have no GPU path yet; run with --device cpu.");
         var attention = new DeviceAttention(Linear(a.Q, p + " q"), Linear(a.K, p + " k"), Linear(a.V, p + " v"), Linear(a.O, p + " o"),
             a.QNorm is { } qn ? Norm(qn, p + " q norm") : null, a.KNorm is { } kn ? Norm(kn, p + " k norm") : null,
             a.Sinks is { } s ? Floats(s, p + " sinks") : null, a);
-        var moe = layer.Moe;
         var (routing, renormalize, eps) = moe.Routing switch
         {
             SoftmaxTopKRouting st => (RoutingKind.SoftmaxTopK, st.Renormalize, 0f),
@@ -132,7 +140,13 @@ internal static unsafe class WeightUpload
             var other => throw new NotSupportedException($"CUDA backend: routing {other.GetType().Name} ({p}) has no GPU kernel."),
         };
         DeviceExperts? shared = null; DeviceLinear? sharedGate = null;
-        if (moe.Shared is { } se) { shared = Experts(se.Expert, p + " shared expert"); sharedGate = Linear(se.Gate, p + " shared expert gate"); }
+        if (moe.WeightsScaleInputs)
+            throw new NotSupportedException($"CUDA backend: {p}: routing weights on the experts' inputs (Llama 4) have no GPU kernel; run with --device cpu.");
+        if (moe.Shared is { } se)
+        {
+            if (se.Gate is null) throw new NotSupportedException($"CUDA backend: {p}: an ungated shared expert has no GPU kernel; run with --device cpu.");
+            shared = Experts(se.Expert, p + " shared expert"); sharedGate = Linear(se.Gate, p + " shared expert gate");
+        }
         return new DeviceLayer(Norm(layer.AttentionNorm, p + " attention norm"), attention, Norm(layer.MoeNorm, p + " moe norm"),
             new DeviceMoe(Linear(moe.Router, p + " router"), routing, renormalize, eps, moe.Routing.TopK, Experts(moe.Experts, p + " experts"), shared, sharedGate));
     }

@@ -226,7 +226,9 @@ public sealed class FlopCounter(ModelConfig config)
         double attention = 2 * h * (q + 2 * kv) + 2 * q * h;
         double router = 2 * h * c.ExpertCount;
         double experts = c.TopK * 3 * 2 * h * c.ExpertIntermediateSize + 3 * 2 * h * c.SharedExpertIntermediateSize;
-        return c.LayerCount * (attention + router + experts) + 2 * h * c.VocabSize;
+        double denseMlp = 3 * 2 * h * c.DenseIntermediateSize;   // the dense layers of an interleaved model: no router
+        int moeLayers = c.LayerCount - c.DenseLayers.Length;
+        return c.LayerCount * attention + moeLayers * (router + experts) + c.DenseLayers.Length * denseMlp + 2 * h * c.VocabSize;
     }
 
     /// <summary>FLOPs of prefilling one sequence of <paramref name="tokens"/> tokens (causal: token i sees i + 1 positions).</summary>

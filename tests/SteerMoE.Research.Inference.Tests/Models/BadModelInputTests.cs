@@ -45,10 +45,10 @@ public class BadModelInputTests
     [Fact]
     public void UnknownArchitectureListsTheSupported()
     {
-        string dir = FixtureCopy.Make("olmoe", editConfig: c => c["architectures"] = new System.Text.Json.Nodes.JsonArray("DeepseekV3ForCausalLM"));
+        string dir = FixtureCopy.Make("olmoe", editConfig: c => c["architectures"] = new System.Text.Json.Nodes.JsonArray("JambaForCausalLM"));
         var e = Assert.Throws<NotSupportedException>(() => MoeModel.Load(dir));
-        Assert.Contains("DeepseekV3ForCausalLM is not supported", e.Message);
-        foreach (var name in new[] { "OlmoeForCausalLM", "MixtralForCausalLM", "Qwen2MoeForCausalLM", "Qwen3MoeForCausalLM", "PhimoeForCausalLM", "GptOssForCausalLM", "LlamaForCausalLM" })
+        Assert.Contains("JambaForCausalLM is not supported", e.Message);
+        foreach (var name in new[] { "OlmoeForCausalLM", "MixtralForCausalLM", "Qwen2MoeForCausalLM", "Qwen3MoeForCausalLM", "PhimoeForCausalLM", "GptOssForCausalLM", "LlamaForCausalLM", "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM" })
             Assert.Contains(name, e.Message);
         Assert.Contains("config.json", e.Message);
     }

@@ -22,6 +22,10 @@ public class RandomCheckpointTests
     [InlineData("mixtral-8x7b")]
     [InlineData("gpt-oss-20b")]
     [InlineData("llama-guard-3-1b")]
+    [InlineData("deepseek-v2-lite")]
+    [InlineData("deepseek-v3")]
+    [InlineData("glm-4.5-air")]
+    [InlineData("granite-moe")]
     public void ShrunkPresetLoadsAndRuns(string preset)
     {
         var config = RandomCheckpoint.Presets[preset]();
@@ -32,6 +36,15 @@ public class RandomCheckpointTests
         if (config["num_experts"] is not null) config["num_experts"] = 8;
         if (config["num_local_experts"] is not null) config["num_local_experts"] = 8;
         config["num_experts_per_tok"] = 2;
+        if (config["kv_lora_rank"] is not null)
+        {
+            // latent attention at toy widths; 8 experts in 4 groups of 2 (V3); one dense layer, then MoE
+            config["kv_lora_rank"] = 32; config["qk_nope_head_dim"] = 16; config["qk_rope_head_dim"] = 8; config["v_head_dim"] = 16;
+            if (config["q_lora_rank"] is not null) config["q_lora_rank"] = 24;
+            config["n_routed_experts"] = 8; config["first_k_dense_replace"] = 1;
+            if ((int)config["n_group"]! > 1) { config["n_group"] = 4; config["topk_group"] = 2; }
+        }
+        if (config["partial_rotary_factor"] is not null) { config["head_dim"] = 16; config["n_routed_experts"] = 8; config["use_qk_norm"] = true; }
         string dir = RepoPaths.TempDir("random-" + preset);
         var written = RandomCheckpoint.Write(config, dir, layers: 2, seed: 3);
         Assert.Equal(2, written.LayerCount);
@@ -63,6 +76,21 @@ public class RandomCheckpointTests
         Assert.Equal(0, gpt.SlidingWindows[1]);
         var qwen = ModelConfig.Parse(RandomCheckpoint.Presets["qwen3-30b-a3b"]().ToJsonString(), "qwen");
         Assert.Equal((48, 128, 8, 768), (qwen.LayerCount, qwen.ExpertCount, qwen.TopK, qwen.ExpertIntermediateSize));
+        var lite = ModelConfig.Parse(RandomCheckpoint.Presets["deepseek-v2-lite"]().ToJsonString(), "lite");
+        Assert.Equal((27, 64, 6, 2048, 1408, 2 * 1408, 102400), (lite.LayerCount, lite.ExpertCount, lite.TopK, lite.HiddenSize, lite.ExpertIntermediateSize, lite.SharedExpertIntermediateSize, lite.VocabSize));
+        Assert.Equal([0], lite.DenseLayers);
+        Assert.Equal(new LatentAttentionShape(null, 512, 128, 64, 128), lite.LatentAttention);
+        var v3 = ModelConfig.Parse(RandomCheckpoint.Presets["deepseek-v3"]().ToJsonString(), "v3");
+        Assert.Equal((61, 256, 8, 7168, 2048, 8, 4, 2.5), (v3.LayerCount, v3.ExpertCount, v3.TopK, v3.HiddenSize, v3.ExpertIntermediateSize, v3.ExpertGroups, v3.KeptExpertGroups, v3.RoutedScalingFactor));
+        Assert.Equal([0, 1, 2], v3.DenseLayers);
+        Assert.Equal(new LatentAttentionShape(1536, 512, 128, 64, 128), v3.LatentAttention);
+        Assert.Equal((576, 0), v3.CacheWidths);   // the compressed cache: kv_lora_rank + rope floats per token and layer
+        var glm = ModelConfig.Parse(RandomCheckpoint.Presets["glm-4.5-air"]().ToJsonString(), "glm");
+        Assert.Equal((46, 128, 8, 4096, 96, 8, 128, 64), (glm.LayerCount, glm.ExpertCount, glm.TopK, glm.HiddenSize, glm.HeadCount, glm.KeyValueHeadCount, glm.HeadDim, glm.RotaryDims));
+        Assert.Equal([0], glm.DenseLayers);
+        var granite = ModelConfig.Parse(RandomCheckpoint.Presets["granite-moe"]().ToJsonString(), "granite");
+        Assert.Equal((32, 40, 8, 1536, 512, 12.0, 0.22, 6.0, 0.015625), (granite.LayerCount, granite.ExpertCount, granite.TopK, granite.HiddenSize,
+            granite.ExpertIntermediateSize, granite.EmbeddingMultiplier, granite.ResidualMultiplier, granite.LogitsScaling, granite.AttentionMultiplier!.Value));
         var mixtral = ModelConfig.Parse(RandomCheckpoint.Presets["mixtral-8x7b"]().ToJsonString(), "mixtral");
         Assert.Equal((32, 8, 2, 4096, 14336), (mixtral.LayerCount, mixtral.ExpertCount, mixtral.TopK, mixtral.HiddenSize, mixtral.ExpertIntermediateSize));
     }

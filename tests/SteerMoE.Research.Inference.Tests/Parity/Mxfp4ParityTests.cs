@@ -94,7 +94,7 @@ public class Mxfp4ParityTests(ITestOutputHelper output)
     {
         using var reference = new Reference(Path.Combine(Dir, "reference.safetensors"));
         using var model = MoeModel.Load(Dir, new LoadOptions { ExpertArithmetic = ExpertArithmetic.Bf16 });
-        Assert.All(model.Layers, l => Assert.Equal(ExpertArithmetic.Bf16, Assert.IsType<ClampedSwiGluExperts>(l.Moe.Experts).Arithmetic));
+        Assert.All(model.Layers, l => Assert.Equal(ExpertArithmetic.Bf16, Assert.IsType<ClampedSwiGluExperts>(l.Moe!.Experts).Arithmetic));
         var batch = reference.Batch();
         int saved = Parallelism.Threads;
         try

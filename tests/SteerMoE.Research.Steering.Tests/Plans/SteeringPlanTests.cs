@@ -76,6 +76,20 @@ public class SteeringPlanTests
         Assert.Equal(layers[3].Activate, SteeringMask.Parse(json, "PLAN.json").Layers[3].Activate);
     }
 
+    /// <summary>rewrite_target is written only when it is not the default, and read back by both readers.</summary>
+    [Fact]
+    public void RewriteTargetRoundTrips()
+    {
+        var layers = new Dictionary<int, LayerSteering> { [1] = new([new SteeredExpert(2)], []) };
+        Assert.DoesNotContain("rewrite_target", new SteeringPlan(layers).ToJson());
+        string json = new SteeringPlan(layers, target: RewriteTarget.RouterLogits).ToJson();
+        Assert.Contains("\"rewrite_target\": \"router-logits\"", json);
+        Assert.Equal(RewriteTarget.RouterLogits, SteeringPlan.Parse(json, "PLAN.json").Target);
+        Assert.Equal(RewriteTarget.RouterLogits, SteeringMask.Parse(json, "PLAN.json").Target);
+        var e = Assert.Throws<FormatException>(() => SteeringPlan.Parse("{\"layers\": {}, \"rewrite_target\": 1}", "p.json"));
+        Assert.Equal("p.json: field 'rewrite_target': expected \"selection-score\" or \"router-logits\".", e.Message);
+    }
+
     [Fact]
     public void RejectsAnExpertInBothListsAndABadScope()
     {
@@ -87,7 +101,7 @@ public class SteeringPlanTests
 
     [Theory]
     [InlineData("{\"layers\": {\"1\": {\"activate\": [2], \"deactivat\": [3]}}}", "p.json: layers.1: unknown field 'deactivat' (known: activate, deactivate).")]
-    [InlineData("{\"layers\": {}, \"strenght\": 0.5}", "p.json: the plan: unknown field 'strenght' (known: format, layers, strength, log_softmax_scope, provenance).")]
+    [InlineData("{\"layers\": {}, \"strenght\": 0.5}", "p.json: the plan: unknown field 'strenght' (known: format, layers, strength, log_softmax_scope, rewrite_target, provenance).")]
     [InlineData("{\"0\": {\"activate\": [{\"expert\": 1, \"strenght\": 0.5}]}}", "p.json: layers.0: activate item {\"expert\": 1, \"strenght\": 0.5}: unknown field 'strenght' (known: expert, strength).")]
     public void AMisspeltKeyIsAnErrorNotAHalfAppliedPlan(string json, string expected)
     {
@@ -131,7 +145,12 @@ public class SteeringPlanTests
         Assert.Equal(new ModelShape(32, 8, 2), ModelShape.FromModelFolder(dir));
         File.WriteAllText(Path.Combine(dir, "config.json"), "{\"num_hidden_layers\": 32, \"num_experts_per_tok\": 2}");
         var e = Assert.Throws<FormatException>(() => ModelShape.FromModelFolder(dir));
-        Assert.EndsWith("config.json: missing field 'num_experts' or 'num_local_experts' (not a Mixture-of-Experts config?).", e.Message);
+        Assert.EndsWith("config.json: missing field 'num_experts' or 'num_local_experts' or 'n_routed_experts' (not a Mixture-of-Experts config?).", e.Message);
+        // DeepSeek: n_routed_experts, and the first_k_dense_replace leading layers are dense.
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{\"num_hidden_layers\": 4, \"n_routed_experts\": 16, \"num_experts_per_tok\": 3, \"first_k_dense_replace\": 1}");
+        var deepseek = ModelShape.FromModelFolder(dir);
+        Assert.Equal((4, 16, 3), (deepseek.LayerCount, deepseek.ExpertCount, deepseek.TopK));
+        Assert.Equal([0], deepseek.DenseLayers!);
         Assert.Throws<FileNotFoundException>(() => ModelShape.FromModelFolder(Path.Combine(dir, "absent")));
     }
 
