@@ -52,8 +52,9 @@ public static unsafe class MatMul
             if (w.Cols == 0) { new Span<float>(py, tokens * w.Rows).Clear(); return; }
             // 2-4 tokens (batched decode): the managed kernel reads bf16 weights in place and outran oneDNN's
             // small-M GEMM by 2.6-5.8x (`bench --repeat 9`, best runs); one token and larger batches go to oneDNN.
-            bool oneDnn = tokens == 1 || tokens > SmallBatch;
-            if (precision == Precision.Fast && w.Type == DType.BF16 && !w.Interleaved && OneDnn.Available && oneDnn) FastOneDnn(px, w, py, tokens);
+            // An interleaved matrix decodes faster in the managed kernel than oneDNN could on rows copied out each step.
+            bool oneDnn = tokens > SmallBatch || (tokens == 1 && !w.Interleaved);
+            if (precision == Precision.Fast && w.Type == DType.BF16 && OneDnn.Available && oneDnn) FastOneDnn(px, w, py, tokens);
             else Managed(px, w, py, tokens, roundToBf16: precision == Precision.Fast);
         }
     }
@@ -181,18 +182,28 @@ public static unsafe class MatMul
     /// spinning team beside .NET's workers oversubscribes the cores), and every output computed by the same
     /// single-threaded call shape whatever the thread count. Tiles are 256 output rows by all tokens; a matrix of
     /// at most 256 rows (a router) would be one tile on one thread, so it is split into 128-token blocks instead,
-    /// each rounding its own tokens so that they are still in cache when the GEMM reads them.
+    /// each rounding its own tokens so that they are still in cache when the GEMM reads them. oneDNN takes row-major
+    /// weights: an interleaved matrix gives each tile its rows row-major first (a small matrix whole, a 256-row slice
+    /// into the thread's buffer: 2·Cols bytes a row copied against 2·tokens·Cols FLOPs computed on it).
     /// </summary>
     private static void FastOneDnn(float* x, in WeightMatrix w, float* y, int tokens)
     {
         const int Slice = 256, TokenBlock = 128;
         int rows = w.Rows, cols = w.Cols;
+        var weights = w;
         ushort* data = (ushort*)w.Data;
         ushort* xb = (ushort*)NativeMemory.AlignedAlloc((nuint)((long)tokens * cols * 2), 64);   // [tokens, cols] bf16
+        ushort* rowMajor = null;                                                                     // [rows, cols] bf16, a small interleaved matrix
         try
         {
             if (rows <= Slice)
             {
+                if (w.Interleaved)
+                {
+                    rowMajor = (ushort*)NativeMemory.AlignedAlloc((nuint)((long)rows * cols * 2), 64);
+                    w.CopyRowsBf16(0, rows, rowMajor);
+                    data = rowMajor;
+                }
                 int blocks = (tokens + TokenBlock - 1) / TokenBlock;
                 int minBlocks = Math.Max(1, (1 << 18) / Math.Max(1, TokenBlock * rows * cols));   // ≥ 256k FMAs a thread
                 Parallelism.For(blocks, minBlocks, (b0, b1) =>
@@ -215,11 +226,21 @@ public static unsafe class MatMul
                 for (int s = s0; s < s1; s++)
                 {
                     int r0 = s * Slice, n = Math.Min(Slice, rows - r0);
-                    OneDnn.GemmBf16(xb, data + (long)r0 * cols, y + r0, tokens, n, cols, ldy: rows, threads: 1);
+                    ushort* slice = data + (long)r0 * cols;
+                    if (weights.Interleaved)
+                    {
+                        slice = (ushort*)PanelBuffer((long)Slice * cols / 2 + 1);   // [n, cols] bf16 in the thread's panel
+                        weights.CopyRowsBf16(r0, n, slice);
+                    }
+                    OneDnn.GemmBf16(xb, slice, y + r0, tokens, n, cols, ldy: rows, threads: 1);
                 }
             });
         }
-        finally { NativeMemory.AlignedFree(xb); }
+        finally
+        {
+            NativeMemory.AlignedFree(xb);
+            if (rowMajor != null) NativeMemory.AlignedFree(rowMajor);
+        }
     }
 
     /// <summary>Writes W[row, :] as fp32 into <paramref name="dst"/> [Cols].</summary>

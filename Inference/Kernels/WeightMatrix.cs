@@ -79,6 +79,24 @@ public readonly unsafe struct WeightMatrix
         return new WeightMatrix(DType.BF16, destination, rows, cols, interleaved: true);
     }
 
+    /// <summary>
+    /// BF16 rows [first, first + count) written row-major into <paramref name="destination"/> (count × Cols values),
+    /// from either layout (oneDNN and the CUDA upload take row-major rows).
+    /// </summary>
+    public void CopyRowsBf16(int first, int count, ushort* destination)
+    {
+        if (Type != DType.BF16 || first < 0 || count < 0 || first + count > Rows)
+            throw new ArgumentException($"WeightMatrix.CopyRowsBf16: rows {first}..{first + count - 1} of a {Type} matrix with {Rows} rows.");
+        if (!Interleaved) { Buffer.MemoryCopy((ushort*)Data + (long)first * Cols, destination, (long)count * Cols * 2, (long)count * Cols * 2); return; }
+        for (int r = 0; r < count; r++)
+        {
+            byte* from = (byte*)Data + InterleavedOffset(first + r, 0, Cols);
+            ushort* to = destination + (long)r * Cols;
+            for (int b = 0; b < Cols; b += InterleavedCols, from += InterleavedRows * InterleavedCols * 2)
+                Vector256.Load((ushort*)from).Store(to + b);
+        }
+    }
+
     /// <summary>Rows [first, first + count) as a matrix over the same data (F32, BF16, F16 only).</summary>
     public WeightMatrix RowRange(int first, int count)
     {

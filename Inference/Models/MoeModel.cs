@@ -18,19 +18,17 @@ public sealed record LoadOptions
     /// <summary>
     /// Keep BF16 projections in the interleaved decode layout (<see cref="WeightMatrix.Interleaved"/>; results are
     /// bit-identical, decode streams the weights faster, loading copies them once). Null (default): the environment
-    /// variable STEERMOE_WEIGHT_LAYOUT (`interleaved` or `stored`) when set, else interleaved unless oneDNN's bf16 GEMM
-    /// is available (it runs `fast` prefill on the stored row-major layout).
+    /// variable STEERMOE_WEIGHT_LAYOUT (`interleaved` or `stored`) when set, else interleaved.
     /// </summary>
     public bool? InterleaveWeights { get; init; }
 
     /// <summary>What <see cref="InterleaveWeights"/> resolves to in this process.</summary>
-    internal bool ResolveInterleave() =>
-        ResolveInterleave(InterleaveWeights, Environment.GetEnvironmentVariable("STEERMOE_WEIGHT_LAYOUT"), OneDnn.Available);
+    internal bool ResolveInterleave() => ResolveInterleave(InterleaveWeights, Environment.GetEnvironmentVariable("STEERMOE_WEIGHT_LAYOUT"));
 
-    /// <summary>The option, else the environment variable's value, else whether oneDNN's bf16 GEMM is missing.</summary>
-    internal static bool ResolveInterleave(bool? option, string? environment, bool oneDnn) => option ?? environment switch
+    /// <summary>The option, else the environment variable's value, else interleaved.</summary>
+    internal static bool ResolveInterleave(bool? option, string? environment) => option ?? environment switch
     {
-        null or "" => !oneDnn,
+        null or "" => true,
         "interleaved" => true,
         "stored" => false,
         var other => throw new ArgumentException($"STEERMOE_WEIGHT_LAYOUT: expected 'interleaved' or 'stored', got '{other}'."),

@@ -34,19 +34,19 @@ public sealed class WeightLayoutTests
     }
 
     [Theory]
-    [InlineData(true, "stored", true, true)]        // the option wins
-    [InlineData(false, "interleaved", false, false)]
-    [InlineData(null, "stored", false, false)]      // then the environment
-    [InlineData(null, "interleaved", true, true)]
-    [InlineData(null, null, false, true)]           // then: interleaved unless oneDNN's bf16 GEMM runs `fast`
-    [InlineData(null, "", true, false)]
-    public void TheLayoutIsTheOptionThenTheEnvironmentThenWhetherOneDnnIsMissing(bool? option, string? environment, bool oneDnn, bool interleave) =>
-        Assert.Equal(interleave, LoadOptions.ResolveInterleave(option, environment, oneDnn));
+    [InlineData(true, "stored", true)]        // the option wins
+    [InlineData(false, "interleaved", false)]
+    [InlineData(null, "stored", false)]       // then the environment
+    [InlineData(null, "interleaved", true)]
+    [InlineData(null, null, true)]            // then interleaved
+    [InlineData(null, "", true)]
+    public void TheLayoutIsTheOptionThenTheEnvironmentThenInterleaved(bool? option, string? environment, bool interleave) =>
+        Assert.Equal(interleave, LoadOptions.ResolveInterleave(option, environment));
 
     [Fact]
     public void AnUnknownLayoutInTheEnvironmentIsAnError()
     {
-        var e = Assert.Throws<ArgumentException>(() => LoadOptions.ResolveInterleave(null, "rows", false));
+        var e = Assert.Throws<ArgumentException>(() => LoadOptions.ResolveInterleave(null, "rows"));
         Assert.Equal("STEERMOE_WEIGHT_LAYOUT: expected 'interleaved' or 'stored', got 'rows'.", e.Message);
     }
 }
