@@ -32,6 +32,7 @@ public static unsafe class MatMul
 {
     private const int SmallBatch = 4;          // tokens up to which weights are read in place (decode)
     private const int BlockBytes = 192 * 1024; // packed fp32 weight block per thread: stays in L2
+    private const int DecodeChunkCols = 512;   // batched decode on interleaved weights: 8 rows x 512 columns (8 KiB) stay in L1
 
     /// <summary>The instruction set of the managed kernels (default: the best the machine has).</summary>
     public static KernelIsa Isa { get; set; } =
@@ -92,18 +93,33 @@ public static unsafe class MatMul
                     // One group of 8 rows at a time: its rows lie 32 bytes apart, the group one contiguous stream.
                     long groupBytes = (long)WeightMatrix.InterleavedRows * cols * 2;
                     const int rowStride = Bf16InterleavedRows.RowStride;
+                    Vector512<float>* acc = stackalloc Vector512<float>[16 * (SmallBatch / 2)];   // [token pair][2 tokens x 8 rows]
                     for (int g = g0; g < g1; g++)
                     {
                         int r = g * WeightMatrix.InterleavedRows, n = Math.Min(WeightMatrix.InterleavedRows, weights.Rows - r);
                         byte* group = (byte*)weights.Data + g * groupBytes;
                         if (isa != (int)KernelIsa.Vector512) { Block<Bf16InterleavedRows>(isa, xs, kp, tokens, group, rowStride, n, y + r, weights.Rows); continue; }
-                        // Tokens in pairs over the whole group (2 x 8 tiles), an odd last token alone (1 x 8).
-                        for (int t = 0; t < tokens; t += 2)
+                        if (tokens == 1) { MicroKernels.Tile1x8<Bf16InterleavedRows>(xs, group, rowStride, kp, y + r, n); continue; }
+                        // Token pairs (2 x 8 tiles) over one L1-sized chunk of columns after another: the chunk comes from
+                        // memory for the first pair and from L1 for the next, and the last pair asks for the next chunk.
+                        // An odd last token goes alone over the whole group (1 x 8), from L2.
+                        int pairs = tokens / 2;
+                        new Span<Vector512<float>>(acc, 16 * pairs).Clear();
+                        for (int k0 = 0; k0 < kp; k0 += DecodeChunkCols)
                         {
-                            float* yt = y + (long)t * weights.Rows + r;
-                            if (t + 1 < tokens) MicroKernels.Tile2x8<Bf16InterleavedRows>(xs + (long)t * kp, kp, group, rowStride, kp, yt, weights.Rows, n);
-                            else MicroKernels.Tile1x8<Bf16InterleavedRows>(xs + (long)t * kp, group, rowStride, kp, yt, n);
+                            int k1 = Math.Min(kp, k0 + DecodeChunkCols);
+                            for (int pr = 0; pr < pairs; pr++)
+                                MicroKernels.Tile2x8Interleaved(xs + (long)2 * pr * kp, kp, group, k0, k1, acc + 16 * pr,
+                                    prefetchAhead: pr == pairs - 1 ? WeightMatrix.InterleavedRows * DecodeChunkCols * 2 : 0);
                         }
+                        for (int pr = 0; pr < pairs; pr++)
+                        {
+                            float* yt = y + (long)2 * pr * weights.Rows + r;
+                            MicroKernels.StoreRows8(acc + 16 * pr, yt, n);
+                            MicroKernels.StoreRows8(acc + 16 * pr + 8, yt + weights.Rows, n);
+                        }
+                        if ((tokens & 1) != 0)
+                            MicroKernels.Tile1x8<Bf16InterleavedRows>(xs + (long)(tokens - 1) * kp, group, rowStride, kp, y + (long)(tokens - 1) * weights.Rows + r, n);
                     }
                     return;
                 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SteerMoE.Research.Inference.Kernels;
 
@@ -73,36 +74,50 @@ internal static unsafe class MicroKernels
     }
 
     /// <summary>
-    /// Two tokens × eight weight rows, Vector512: 16 accumulators, each row loaded and widened once for both tokens
-    /// (batched decode over the interleaved layout, whose 8-row group is one stream: a 4-token step reads it from
-    /// memory for tokens 0-1 and from cache for tokens 2-3). x: [2, kp] rows xStride floats apart; y[t * yStride + r].
+    /// Two tokens × the eight rows of one group of the interleaved layout (<see cref="WeightMatrix.Interleaved"/>), over
+    /// columns [k0, k1) only: the 16 accumulators acc[t * 8 + r] are loaded, carried on in increasing k, and stored
+    /// back, so a row's sum split over column ranges keeps the canonical order (batched decode walks a group in
+    /// L1-sized column chunks, every token pair over one chunk before the next: the weights come from memory once).
+    /// x: [2, kp] rows xStride floats apart; group: the group's first byte. <paramref name="prefetchAhead"/> &gt; 0 asks,
+    /// per 256-byte block, for the block that many bytes further on (the next chunk, read by the next call).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile2x8<TW>(float* x0, long xStride, byte* w0, long wStride, int kp, float* y, long yStride, int nr) where TW : struct, IWeightRows
+    public static void Tile2x8Interleaved(float* x0, long xStride, byte* group, int k0, int k1, Vector512<float>* acc, int prefetchAhead)
     {
-        // Rows past nr repeat row 0 (valid memory); their results are discarded.
+        const int Block = Bf16InterleavedRows.BlockStride, Row = Bf16InterleavedRows.RowStride / 2;   // bytes; ushorts
         float* x1 = x0 + xStride;
-        byte* w1 = nr > 1 ? w0 + wStride : w0, w2 = nr > 2 ? w0 + 2 * wStride : w0, w3 = nr > 3 ? w0 + 3 * wStride : w0;
-        byte* w4 = nr > 4 ? w0 + 4 * wStride : w0, w5 = nr > 5 ? w0 + 5 * wStride : w0, w6 = nr > 6 ? w0 + 6 * wStride : w0;
-        byte* w7 = nr > 7 ? w0 + 7 * wStride : w0;
-        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default, c06 = default, c07 = default;
-        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default, c16 = default, c17 = default;
-        for (int k = 0; k < kp; k += 16)
+        Vector512<float> c00 = acc[0], c01 = acc[1], c02 = acc[2], c03 = acc[3], c04 = acc[4], c05 = acc[5], c06 = acc[6], c07 = acc[7];
+        Vector512<float> c10 = acc[8], c11 = acc[9], c12 = acc[10], c13 = acc[11], c14 = acc[12], c15 = acc[13], c16 = acc[14], c17 = acc[15];
+        byte* p = group + (long)(k0 >> 4) * Block;   // the block of columns k..k+15: row r's 16 values at r * 32 bytes
+        for (int k = k0; k < k1; k += 16, p += Block)
         {
+            if (prefetchAhead > 0) StreamBlock(p + prefetchAhead);
             var a0 = Vector512.Load(x0 + k); var a1 = Vector512.Load(x1 + k);
-            var b = TW.Load512(w0, k); c00 = Vector512.FusedMultiplyAdd(a0, b, c00); c10 = Vector512.FusedMultiplyAdd(a1, b, c10);
-            b = TW.Load512(w1, k); c01 = Vector512.FusedMultiplyAdd(a0, b, c01); c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
-            b = TW.Load512(w2, k); c02 = Vector512.FusedMultiplyAdd(a0, b, c02); c12 = Vector512.FusedMultiplyAdd(a1, b, c12);
-            b = TW.Load512(w3, k); c03 = Vector512.FusedMultiplyAdd(a0, b, c03); c13 = Vector512.FusedMultiplyAdd(a1, b, c13);
-            b = TW.Load512(w4, k); c04 = Vector512.FusedMultiplyAdd(a0, b, c04); c14 = Vector512.FusedMultiplyAdd(a1, b, c14);
-            b = TW.Load512(w5, k); c05 = Vector512.FusedMultiplyAdd(a0, b, c05); c15 = Vector512.FusedMultiplyAdd(a1, b, c15);
-            b = TW.Load512(w6, k); c06 = Vector512.FusedMultiplyAdd(a0, b, c06); c16 = Vector512.FusedMultiplyAdd(a1, b, c16);
-            b = TW.Load512(w7, k); c07 = Vector512.FusedMultiplyAdd(a0, b, c07); c17 = Vector512.FusedMultiplyAdd(a1, b, c17);
+            var b = Bf16Rows.Load512(p, 0); c00 = Vector512.FusedMultiplyAdd(a0, b, c00); c10 = Vector512.FusedMultiplyAdd(a1, b, c10);
+            b = Bf16Rows.Load512(p, Row); c01 = Vector512.FusedMultiplyAdd(a0, b, c01); c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
+            b = Bf16Rows.Load512(p, 2 * Row); c02 = Vector512.FusedMultiplyAdd(a0, b, c02); c12 = Vector512.FusedMultiplyAdd(a1, b, c12);
+            b = Bf16Rows.Load512(p, 3 * Row); c03 = Vector512.FusedMultiplyAdd(a0, b, c03); c13 = Vector512.FusedMultiplyAdd(a1, b, c13);
+            b = Bf16Rows.Load512(p, 4 * Row); c04 = Vector512.FusedMultiplyAdd(a0, b, c04); c14 = Vector512.FusedMultiplyAdd(a1, b, c14);
+            b = Bf16Rows.Load512(p, 5 * Row); c05 = Vector512.FusedMultiplyAdd(a0, b, c05); c15 = Vector512.FusedMultiplyAdd(a1, b, c15);
+            b = Bf16Rows.Load512(p, 6 * Row); c06 = Vector512.FusedMultiplyAdd(a0, b, c06); c16 = Vector512.FusedMultiplyAdd(a1, b, c16);
+            b = Bf16Rows.Load512(p, 7 * Row); c07 = Vector512.FusedMultiplyAdd(a0, b, c07); c17 = Vector512.FusedMultiplyAdd(a1, b, c17);
         }
-        StoreRow(y, nr, Reduce(c00), Reduce(c01), Reduce(c02), Reduce(c03));
-        if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(c04), Reduce(c05), Reduce(c06), Reduce(c07));
-        StoreRow(y + yStride, nr, Reduce(c10), Reduce(c11), Reduce(c12), Reduce(c13));
-        if (nr > 4) StoreRow(y + yStride + 4, nr - 4, Reduce(c14), Reduce(c15), Reduce(c16), Reduce(c17));
+        acc[0] = c00; acc[1] = c01; acc[2] = c02; acc[3] = c03; acc[4] = c04; acc[5] = c05; acc[6] = c06; acc[7] = c07;
+        acc[8] = c10; acc[9] = c11; acc[10] = c12; acc[11] = c13; acc[12] = c14; acc[13] = c15; acc[14] = c16; acc[15] = c17;
+    }
+
+    /// <summary>y[r] = the canonical lane sum of acc[r] for r &lt; nr (the first nr of 8 accumulators).</summary>
+    public static void StoreRows8(Vector512<float>* acc, float* y, int nr)
+    {
+        StoreRow(y, nr, Reduce(acc[0]), Reduce(acc[1]), Reduce(acc[2]), Reduce(acc[3]));
+        if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(acc[4]), Reduce(acc[5]), Reduce(acc[6]), Reduce(acc[7]));
+    }
+
+    /// <summary>Asks for the four cache lines of the 256-byte block at p without keeping them in the caches (read once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamBlock(byte* p)
+    {
+        Sse.PrefetchNonTemporal(p); Sse.PrefetchNonTemporal(p + 64); Sse.PrefetchNonTemporal(p + 128); Sse.PrefetchNonTemporal(p + 192);
     }
 
     /// <summary>

@@ -250,7 +250,9 @@ public unsafe class MatMulTests
     [Theory]
     [InlineData(8, 16, 1)]
     [InlineData(203, 2048, 1)]   // decode, 1x8 tiles over 26 groups, the last with 3 rows
-    [InlineData(203, 2048, 3)]   // batched decode, 4x4 tiles within each group
+    [InlineData(203, 2048, 3)]   // batched decode: a token pair over 512-column chunks, the third token alone (1x8)
+    [InlineData(203, 2048, 4)]   // two token pairs taking turns over each chunk
+    [InlineData(203, 1040, 2)]   // a last chunk of 16 columns
     [InlineData(17, 64, 4)]
     [InlineData(50, 96, 5)]      // past 4 tokens: packed blocks widened from the interleaved layout
     [InlineData(9, 32, 64)]
