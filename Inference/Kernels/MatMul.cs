@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace SteerMoE.Research.Inference.Kernels;
 
@@ -103,6 +102,7 @@ public static unsafe class MatMul
                         // Token pairs (2 x 8 tiles) over one L1-sized chunk of columns after another: the chunk comes from
                         // memory for the first pair and from L1 for the next, and the last pair asks for the next chunk.
                         // An odd last token goes alone over the whole group (1 x 8), from L2.
+                        const int chunkBytes = WeightMatrix.InterleavedRows * DecodeChunkCols * 2;
                         int pairs = tokens / 2;
                         new Span<Vector512<float>>(acc, 16 * pairs).Clear();
                         for (int k0 = 0; k0 < kp; k0 += DecodeChunkCols)
@@ -110,7 +110,7 @@ public static unsafe class MatMul
                             int k1 = Math.Min(kp, k0 + DecodeChunkCols);
                             for (int pr = 0; pr < pairs; pr++)
                                 MicroKernels.Tile2x8Interleaved(xs + (long)2 * pr * kp, kp, group, k0, k1, acc + 16 * pr,
-                                    prefetchAhead: pr == pairs - 1 ? WeightMatrix.InterleavedRows * DecodeChunkCols * 2 : 0);
+                                    prefetchAhead: pr == pairs - 1 ? chunkBytes : 0);
                         }
                         for (int pr = 0; pr < pairs; pr++)
                         {
@@ -164,7 +164,7 @@ public static unsafe class MatMul
                 float* xt = xs + (long)t * kp, yt = y + t * yStride;
                 for (int r = 0; r < n; r += step)
                 {
-                    if (streamAhead && r + step < n) StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
+                    if (streamAhead && r + step < n) MicroKernels.StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
                     if (mr == 1) MicroKernels.Tile1x8<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(8, n - r));
                     else MicroKernels.Tile4x4<TW>(xt, kp, mr, w + r * wStride, wStride, Math.Min(4, n - r), kp, yt + r, yStride);
                 }
@@ -180,7 +180,7 @@ public static unsafe class MatMul
                 float* xt = xs + (long)t * kp, yt = y + t * yStride;
                 for (int r = 0; r < n; r += step)
                 {
-                    if (streamAhead && r + step < n) StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
+                    if (streamAhead && r + step < n) MicroKernels.StreamAhead(w + (r + step) * wStride, Math.Min(step, n - r - step) * wStride);
                     if (mr == 1) MicroKernels.Tile1x4x256<TW>(xt, w + r * wStride, wStride, kp, yt + r, Math.Min(4, n - r));
                     else MicroKernels.Tile4x1x256<TW>(xt, kp, mr, w + r * wStride, yt + r, yStride);
                 }
@@ -324,13 +324,6 @@ public static unsafe class MatMul
 
     [ThreadStatic] private static nint _panel;
     [ThreadStatic] private static long _panelLength;
-
-    /// <summary>Asks for the cache lines of [start, start + bytes) without keeping them in the caches (read once).</summary>
-    private static void StreamAhead(byte* start, long bytes)
-    {
-        if (!Sse.IsSupported) return;
-        for (long at = 0; at < bytes; at += 64) Sse.PrefetchNonTemporal(start + at);
-    }
 
     /// <summary>This thread's packing buffer of at least n floats, 64-byte aligned (kept for the thread's life).</summary>
     private static float* PanelBuffer(long n)

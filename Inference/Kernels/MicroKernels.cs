@@ -91,7 +91,7 @@ internal static unsafe class MicroKernels
         byte* p = group + (long)(k0 >> 4) * Block;   // the block of columns k..k+15: row r's 16 values at r * 32 bytes
         for (int k = k0; k < k1; k += 16, p += Block)
         {
-            if (prefetchAhead > 0) StreamBlock(p + prefetchAhead);
+            if (prefetchAhead > 0) StreamAhead(p + prefetchAhead, Block);
             var a0 = Vector512.Load(x0 + k); var a1 = Vector512.Load(x1 + k);
             var b = Bf16Rows.Load512(p, 0); c00 = Vector512.FusedMultiplyAdd(a0, b, c00); c10 = Vector512.FusedMultiplyAdd(a1, b, c10);
             b = Bf16Rows.Load512(p, Row); c01 = Vector512.FusedMultiplyAdd(a0, b, c01); c11 = Vector512.FusedMultiplyAdd(a1, b, c11);
@@ -113,11 +113,12 @@ internal static unsafe class MicroKernels
         if (nr > 4) StoreRow(y + 4, nr - 4, Reduce(acc[4]), Reduce(acc[5]), Reduce(acc[6]), Reduce(acc[7]));
     }
 
-    /// <summary>Asks for the four cache lines of the 256-byte block at p without keeping them in the caches (read once).</summary>
+    /// <summary>Asks for the cache lines of [start, start + bytes) without keeping them in the caches (read once).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamBlock(byte* p)
+    public static void StreamAhead(byte* start, long bytes)
     {
-        Sse.PrefetchNonTemporal(p); Sse.PrefetchNonTemporal(p + 64); Sse.PrefetchNonTemporal(p + 128); Sse.PrefetchNonTemporal(p + 192);
+        if (!Sse.IsSupported) return;
+        for (long at = 0; at < bytes; at += 64) Sse.PrefetchNonTemporal(start + at);
     }
 
     /// <summary>
