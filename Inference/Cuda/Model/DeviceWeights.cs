@@ -90,7 +90,8 @@ internal static unsafe class WeightUpload
             int count = Math.Min(rowsPerBlock, m.Rows - start);
             fixed (byte* b = block)
             {
-                for (int r = 0; r < count; r++)
+                if (m.Interleaved) m.CopyRowsBf16(start, count, (ushort*)b);   // the stored bf16 bits, row-major
+                else for (int r = 0; r < count; r++)
                 {
                     MatMul.WidenRow(m, start + r, row);
                     if (toBf16)
